@@ -1,0 +1,61 @@
+# Shared by ./run and ./test: install what is missing (idempotent) and build the client.
+# Sourced, not run. Nothing here assumes anything installed by hand.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+stage_start() { STAGE_NAME="$1"; STAGE_T0=$(date +%s); echo "==> $1"; }
+stage_end() { echo "<== $STAGE_NAME: $(( $(date +%s) - STAGE_T0 ))s"; }
+
+ensure_wasm_target() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+}
+
+# wasm-bindgen-cli must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+ensure_wasm_bindgen() {
+  local want
+  want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' "$ROOT/Cargo.lock")
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+# npm packages (binaryen's wasm-opt, playwright-core, the automerge-repo peers) live in tests/.
+ensure_npm() {
+  if [ ! -x "$ROOT/tests/node_modules/.bin/wasm-opt" ] || [ "$ROOT/tests/package-lock.json" -nt "$ROOT/tests/node_modules/.package-lock.json" ]; then
+    (cd "$ROOT/tests" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  fi
+}
+
+# Build the browser client into dist/: cargo (wasm32) → wasm-bindgen --target web → wasm-opt -Oz.
+build_client() {
+  cd "$ROOT"
+  # Own target dir: native and wasm builds (and people working on each) do not wait on one lock.
+  local profile="${CRM_WASM_PROFILE:-wasm-release}" tdir="$ROOT/target-wasm"
+  CARGO_TARGET_DIR="$tdir" cargo build --profile "$profile" --target wasm32-unknown-unknown -p app --features ui --bin crm-app
+  rm -rf dist && mkdir -p dist/pkg
+  wasm-bindgen --target web --no-typescript --out-dir dist/pkg \
+    "$tdir/wasm32-unknown-unknown/$( [ "$profile" = dev ] && echo debug || echo "$profile")/crm-app.wasm"
+  local raw opt
+  raw=$(stat -c %s dist/pkg/crm-app_bg.wasm)
+  "$ROOT/tests/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals \
+    dist/pkg/crm-app_bg.wasm -o dist/pkg/crm-app_bg.wasm
+  opt=$(stat -c %s dist/pkg/crm-app_bg.wasm)
+  cp -r public/. dist/
+  cp style/*.css dist/
+  # The service worker's cache name carries a hash of the build, so a new build replaces the old cache.
+  local ver
+  ver=$(cat dist/pkg/* dist/*.css dist/index.html | sha256sum | cut -c1-12)
+  [ -f dist/sw.js ] && sed -i "s/__BUILD_VERSION__/$ver/" dist/sw.js
+  echo "client wasm: raw ${raw} B, after wasm-opt ${opt} B, gzip $(gzip -9c dist/pkg/crm-app_bg.wasm | wc -c) B"
+}

@@ -1,0 +1,10 @@
+//! Local-first CRM: shared domain and browser client.
+//!
+//! # Layout
+//! - `domain/`: the pure CRM core (record schema, stage rules, conversions, visibility policy, analytics,
+//!   Automerge document mapping). No I/O; compiled natively for the relay and into wasm for the browser.
+//! - `protocol`: the automerge-repo sync protocol v1 messages (CBOR), shared by relay and client.
+//! - `ui/`, `store/`, `sync/` (feature `ui`): the Leptos client, its IndexedDB store and socket client.
+
+pub mod domain;
+pub mod protocol;

@@ -1,0 +1,1 @@
+//! automerge-repo sync protocol v1 messages.

@@ -1,0 +1,63 @@
+// Starts a real crm-server (the binary ./test built) on a free port with a fresh data folder and the demo
+// company, and stops it. Used by the peer and browser tests.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = process.env.CRM_SERVER_BIN || join(root, 'target', 'debug', 'crm-server');
+const dist = process.env.CRM_DIST || join(root, 'dist');
+
+export async function startServer({ demo = true, dataDir } = {}) {
+  const data = dataDir || mkdtempSync(join(tmpdir(), 'crm-test-'));
+  const args = ['--listen', '127.0.0.1:0', '--data', data, '--static-dir', dist];
+  if (demo) args.push('--demo');
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`crm-server did not start:\n${log}`)), 60_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/[^\s]+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`crm-server exited ${code}:\n${log}`)); });
+  });
+  return {
+    url,
+    wsUrl: url.replace(/^http/, 'ws') + '/sync',
+    data,
+    log: () => log,
+    async stop({ keepData = false } = {}) {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      if (!keepData && !dataDir) rmSync(data, { recursive: true, force: true });
+    },
+    kill() { child.kill('SIGKILL'); },
+  };
+}
+
+export async function login(baseUrl, username, password = 'demo') {
+  const res = await fetch(`${baseUrl}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!res.ok) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Headless Debian chromium with the flags this closed network needs. */
+export const chromiumLaunchOptions = {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+};
