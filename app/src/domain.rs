@@ -5,7 +5,17 @@
 //! - `ids`, `role`, `record_kind`, `error`: small shared vocabulary.
 //! - `directory`: users, teams, stages, custom fields, policy (the admin-written directory document).
 //! - `policy`: `access(user, directory, meta) -> Access`, the one truth of who sees and writes what.
-//! - `stage`, `custom_field`: pipeline stages and custom field definitions (data, not enums).
+//! - `stage`, `custom_field`: pipeline stages and custom field definitions (data, not enums) and the
+//!   validation of custom values.
+//! - `time`, `money`, `vocab`: `Timestamp` (ms since the epoch), `Money` (minor units + currency), snake_case
+//!   string enums, `LongText` (Automerge Text for notes).
+//! - `records/`: one file per record kind: the main struct (`base` fields) and its companion structs
+//!   (`LeadPii`, `OpportunityMoney`, `CustomerMoney`, `CustomerService`, `ContactPii`).
+//! - `docs/`: records ⇄ Automerge documents (autosurgeon), document headers, `RecordView` (materialized
+//!   record with the companion groups the reader has).
+//! - `gate`: the relay's write gate, `check_write(user, dir, doc_id, role, before, after)`.
+//! - `analytics`: pipeline and customer-base numbers over slices of views.
+//! - `ops/`: operations (lead conversion, stage moves, win/lose/reopen, follow-ups, churn, numbers).
 
 mod custom_field;
 mod directory;
@@ -16,14 +26,37 @@ mod record_kind;
 mod role;
 mod stage;
 
-pub use custom_field::{CustomFieldDef, CustomFieldType};
+pub mod analytics;
+pub mod docs;
+pub mod gate;
+mod money;
+pub mod ops;
+pub mod records;
+mod time;
+mod vocab;
+
+#[cfg(test)]
+mod testkit;
+
+pub use custom_field::{validate_custom, CustomFieldDef, CustomFieldType, CustomValue};
 pub use directory::{ChurnRules, Directory, Team, User};
 pub use error::DomainError;
 pub use ids::{DocId, FieldId, StageId, TeamId, UserId};
 pub use policy::{
-    access, companion_groups, may_assign, may_write_directory, Access, FieldGroup, Perm, Policy, RecordMeta,
-    RoleRules, Rule, Scope,
+    access, companion_groups, may_assign, may_write_directory, Access, FieldGroup, Perm, Policy, RecordMeta, RoleRules,
+    Rule, Scope,
 };
 pub use record_kind::RecordKind;
 pub use role::Role;
 pub use stage::StageDef;
+
+pub use docs::{ActivityView, ContactView, CustomerView, DocKind, LeadView, OpportunityView, RecordView};
+pub use gate::{check_write, DocRole};
+pub use money::{totals_by_currency, Money};
+pub use records::{
+    Activity, ActivityKind, Companion, Contact, ContactPii, CooperationEntry, Customer, CustomerEvent, CustomerMoney,
+    CustomerService, CustomerTier, FollowUp, Lead, LeadPii, LeadSource, LeadStatus, Opportunity, OpportunityMoney,
+    OpportunityStatus, Quote, Record, ServiceEvent, ServiceEventKind, StageEntry,
+};
+pub use time::{Timestamp, DAY_MS};
+pub use vocab::{normalize_name, LongText};

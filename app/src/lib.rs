@@ -8,3 +8,9 @@
 
 pub mod domain;
 pub mod protocol;
+#[cfg(feature = "ui")]
+pub mod session;
+#[cfg(any(feature = "ui", test))]
+pub mod store;
+#[cfg(any(feature = "ui", test))]
+pub mod sync;

@@ -1,1 +1,433 @@
-//! automerge-repo sync protocol v1 messages.
+//! automerge-repo sync protocol v1 messages and their CBOR frames, shared by the relay and the browser client.
+//!
+//! One WebSocket binary frame carries one CBOR map with a `type` field. The wire format is the one of
+//! `@automerge/automerge-repo` 2.x and its websocket adapter (cbor-x with `tagUint8Array: false`): field names
+//! are camelCase, `data` is a CBOR byte string, ids are text. A stock automerge-repo peer therefore speaks to
+//! our relay unchanged.
+//!
+//! # Layout
+//! - `protocol.rs`: the [`Message`] enum, its variants' structs, [`encode`] and [`decode`].
+//! - `protocol/bytes.rs`: serde helper that writes `Vec<u8>` as a CBOR byte string (not an array).
+//!
+//! Our one extension: an `error` message may carry `documentId` and `refused: {reason, path}` when the relay
+//! refused a change; stock peers ignore the extra fields.
+
+mod bytes;
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::domain::DocId;
+
+/// The only protocol version we speak.
+pub const PROTOCOL_V1: &str = "1";
+
+/// A peer's id in the protocol. Not proof of identity: the session is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PeerId(pub String);
+
+impl PeerId {
+    pub fn new(s: impl Into<String>) -> Self {
+        PeerId(s.into())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PeerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a peer says about itself on `join`/`peer` (automerge-repo `PeerMetadata`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PeerMetadata {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_ephemeral: Option<bool>,
+}
+
+/// Client → server: the first frame on a socket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Join {
+    pub sender_id: PeerId,
+    #[serde(default)]
+    pub supported_protocol_versions: Vec<String>,
+    #[serde(default)]
+    pub peer_metadata: PeerMetadata,
+}
+
+/// Server → client: the answer to `join`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Peer {
+    pub sender_id: PeerId,
+    pub target_id: PeerId,
+    pub selected_protocol_version: String,
+    #[serde(default)]
+    pub peer_metadata: PeerMetadata,
+}
+
+/// `request` (the first sync message for a document) and `sync`: `data` is an Automerge sync message.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncData {
+    pub document_id: DocId,
+    pub sender_id: PeerId,
+    pub target_id: PeerId,
+    #[serde(with = "bytes")]
+    pub data: Vec<u8>,
+    /// automerge-repo 2.x sends no type; older peers may. Kept for round-tripping only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_type: Option<String>,
+}
+
+impl fmt::Debug for SyncData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SyncData")
+            .field("document_id", &self.document_id)
+            .field("sender_id", &self.sender_id)
+            .field("target_id", &self.target_id)
+            .field("data_len", &self.data.len())
+            .finish()
+    }
+}
+
+/// The document does not exist or may not be shared with this peer (the two are indistinguishable).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocUnavailable {
+    pub document_id: DocId,
+    pub sender_id: PeerId,
+    pub target_id: PeerId,
+}
+
+/// Presence and other never-stored data about a document.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ephemeral {
+    pub sender_id: PeerId,
+    pub target_id: PeerId,
+    pub document_id: DocId,
+    pub session_id: String,
+    pub count: u64,
+    #[serde(with = "bytes")]
+    pub data: Vec<u8>,
+}
+
+impl fmt::Debug for Ephemeral {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ephemeral")
+            .field("document_id", &self.document_id)
+            .field("sender_id", &self.sender_id)
+            .field("session_id", &self.session_id)
+            .field("count", &self.count)
+            .field("data_len", &self.data.len())
+            .finish()
+    }
+}
+
+/// Why a change was refused: `path` is the document path it touched (e.g. `owner`), `reason` is for people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refused {
+    pub reason: String,
+    pub path: String,
+}
+
+/// An error. Stock peers log `message`; our client also reads `documentId` + `refused` to roll back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorMessage {
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_id: Option<PeerId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<PeerId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_id: Option<DocId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<Refused>,
+}
+
+/// One protocol frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    Join(Join),
+    Peer(Peer),
+    Request(SyncData),
+    Sync(SyncData),
+    DocUnavailable(DocUnavailable),
+    Ephemeral(Ephemeral),
+    Error(ErrorMessage),
+}
+
+impl Message {
+    /// The wire `type` of this message.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Message::Join(_) => "join",
+            Message::Peer(_) => "peer",
+            Message::Request(_) => "request",
+            Message::Sync(_) => "sync",
+            Message::DocUnavailable(_) => "doc-unavailable",
+            Message::Ephemeral(_) => "ephemeral",
+            Message::Error(_) => "error",
+        }
+    }
+
+    /// The document this message is about, if any.
+    pub fn document_id(&self) -> Option<&DocId> {
+        match self {
+            Message::Request(m) | Message::Sync(m) => Some(&m.document_id),
+            Message::DocUnavailable(m) => Some(&m.document_id),
+            Message::Ephemeral(m) => Some(&m.document_id),
+            Message::Error(m) => m.document_id.as_ref(),
+            Message::Join(_) | Message::Peer(_) => None,
+        }
+    }
+}
+
+/// Why a frame could not be decoded. Decoding never panics, whatever the input.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("frame is not valid CBOR: {0}")]
+    Cbor(String),
+    #[error("frame is not a CBOR map")]
+    NotAMap,
+    #[error("frame has no text field `type`")]
+    MissingType,
+    /// A well-formed message of a type we do not handle (e.g. `remote-heads-changed`): peers may ignore it.
+    #[error("unsupported message type {0:?}")]
+    UnknownType(String),
+    #[error("bad {kind} message: {reason}")]
+    Invalid { kind: String, reason: String },
+}
+
+/// Why a message could not be encoded (only for values CBOR cannot represent; not expected in practice).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("cannot encode message: {0}")]
+pub struct EncodeError(String);
+
+/// Encodes one message as a CBOR map (the payload of one binary WebSocket frame), `type` first and with a
+/// definite length, as cbor-x writes it.
+pub fn encode(msg: &Message) -> Result<Vec<u8>, EncodeError> {
+    fn go<T: Serialize>(kind: &'static str, body: &T) -> Result<Vec<u8>, EncodeError> {
+        let err = |e: &dyn fmt::Display| EncodeError(e.to_string());
+        let ciborium::Value::Map(fields) = ciborium::Value::serialized(body).map_err(|e| err(&e))? else {
+            return Err(EncodeError(format!("{kind} body is not a map")));
+        };
+        let mut entries = Vec::with_capacity(fields.len() + 1);
+        entries.push((ciborium::Value::Text("type".into()), ciborium::Value::Text(kind.into())));
+        entries.extend(fields);
+        let mut out = Vec::new();
+        ciborium::into_writer(&ciborium::Value::Map(entries), &mut out).map_err(|e| err(&e))?;
+        Ok(out)
+    }
+    let kind = msg.type_name();
+    match msg {
+        Message::Join(m) => go(kind, m),
+        Message::Peer(m) => go(kind, m),
+        Message::Request(m) | Message::Sync(m) => go(kind, m),
+        Message::DocUnavailable(m) => go(kind, m),
+        Message::Ephemeral(m) => go(kind, m),
+        Message::Error(m) => go(kind, m),
+    }
+}
+
+/// Decodes one frame. Unknown fields are ignored; unknown types give [`DecodeError::UnknownType`].
+pub fn decode(frame: &[u8]) -> Result<Message, DecodeError> {
+    let value: ciborium::Value = ciborium::from_reader(frame).map_err(|e| DecodeError::Cbor(e.to_string()))?;
+    let ciborium::Value::Map(entries) = &value else { return Err(DecodeError::NotAMap) };
+    let kind = entries
+        .iter()
+        .find_map(|(k, v)| match (k, v) {
+            (ciborium::Value::Text(k), ciborium::Value::Text(v)) if k == "type" => Some(v.clone()),
+            _ => None,
+        })
+        .ok_or(DecodeError::MissingType)?;
+    fn body<T: serde::de::DeserializeOwned>(kind: &str, value: &ciborium::Value) -> Result<T, DecodeError> {
+        value.deserialized().map_err(|e| DecodeError::Invalid { kind: kind.to_string(), reason: e.to_string() })
+    }
+    Ok(match kind.as_str() {
+        "join" => Message::Join(body(&kind, &value)?),
+        "peer" => Message::Peer(body(&kind, &value)?),
+        "request" => Message::Request(body(&kind, &value)?),
+        "sync" => Message::Sync(body(&kind, &value)?),
+        "doc-unavailable" => Message::DocUnavailable(body(&kind, &value)?),
+        "ephemeral" => Message::Ephemeral(body(&kind, &value)?),
+        "error" => Message::Error(body(&kind, &value)?),
+        _ => return Err(DecodeError::UnknownType(kind)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ciborium::Value;
+
+    fn doc() -> DocId {
+        DocId::from_bytes([3; 16])
+    }
+
+    fn map(entries: Vec<(&str, Value)>) -> Vec<u8> {
+        let v = Value::Map(entries.into_iter().map(|(k, v)| (Value::Text(k.into()), v)).collect());
+        let mut out = Vec::new();
+        ciborium::into_writer(&v, &mut out).unwrap();
+        out
+    }
+
+    fn all_messages() -> Vec<Message> {
+        let p = |s: &str| PeerId::new(s);
+        vec![
+            Message::Join(Join {
+                sender_id: p("c"),
+                supported_protocol_versions: vec!["1".into()],
+                peer_metadata: PeerMetadata { storage_id: None, is_ephemeral: Some(true) },
+            }),
+            Message::Peer(Peer {
+                sender_id: p("s"),
+                target_id: p("c"),
+                selected_protocol_version: "1".into(),
+                peer_metadata: PeerMetadata::default(),
+            }),
+            Message::Request(SyncData {
+                document_id: doc(),
+                sender_id: p("c"),
+                target_id: p("s"),
+                data: vec![0x42, 0, 1],
+                doc_type: None,
+            }),
+            Message::Sync(SyncData {
+                document_id: doc(),
+                sender_id: p("c"),
+                target_id: p("s"),
+                data: vec![9; 40],
+                doc_type: Some("x".into()),
+            }),
+            Message::DocUnavailable(DocUnavailable { document_id: doc(), sender_id: p("s"), target_id: p("c") }),
+            Message::Ephemeral(Ephemeral {
+                sender_id: p("c"),
+                target_id: p("s"),
+                document_id: doc(),
+                session_id: "sess".into(),
+                count: 7,
+                data: vec![1, 2, 3],
+            }),
+            Message::Error(ErrorMessage {
+                message: "refused".into(),
+                sender_id: Some(p("s")),
+                target_id: Some(p("c")),
+                document_id: Some(doc()),
+                refused: Some(Refused { reason: "may not change the owner".into(), path: "owner".into() }),
+            }),
+        ]
+    }
+
+    #[test]
+    fn every_message_round_trips() {
+        for m in all_messages() {
+            let bytes = encode(&m).unwrap();
+            assert_eq!(decode(&bytes).unwrap(), m, "{}", m.type_name());
+        }
+    }
+
+    #[test]
+    fn wire_shape_matches_automerge_repo() {
+        let m = &all_messages()[3];
+        let v: Value = ciborium::from_reader(&encode(m).unwrap()[..]).unwrap();
+        let Value::Map(entries) = v else { panic!("not a map") };
+        let get = |k: &str| entries.iter().find(|(key, _)| key == &Value::Text(k.into())).map(|(_, v)| v.clone());
+        assert_eq!(get("type"), Some(Value::Text("sync".into())));
+        assert_eq!(get("documentId"), Some(Value::Text(doc().to_string())));
+        assert_eq!(get("senderId"), Some(Value::Text("c".into())));
+        assert_eq!(get("targetId"), Some(Value::Text("s".into())));
+        // Byte string, not an array of integers: cbor-x decodes it to a Uint8Array.
+        assert_eq!(get("data"), Some(Value::Bytes(vec![9; 40])));
+        let peer = &all_messages()[1];
+        let v: Value = ciborium::from_reader(&encode(peer).unwrap()[..]).unwrap();
+        let Value::Map(entries) = v else { panic!("not a map") };
+        assert!(entries.iter().any(|(k, v)| k == &Value::Text("selectedProtocolVersion".into()) && v == &Value::Text("1".into())));
+    }
+
+    #[test]
+    fn decodes_a_frame_as_cbor_x_writes_it() {
+        // What the JS websocket adapter sends on open (extra unknown fields are tolerated).
+        let frame = map(vec![
+            ("type", Value::Text("join".into())),
+            ("senderId", Value::Text("peer-abc".into())),
+            ("peerMetadata", Value::Map(vec![(Value::Text("isEphemeral".into()), Value::Bool(false))])),
+            ("supportedProtocolVersions", Value::Array(vec![Value::Text("1".into())])),
+            ("extra", Value::Integer(5.into())),
+        ]);
+        let Message::Join(j) = decode(&frame).unwrap() else { panic!("not join") };
+        assert_eq!(j.sender_id.as_str(), "peer-abc");
+        assert_eq!(j.supported_protocol_versions, vec!["1".to_string()]);
+        assert_eq!(j.peer_metadata.is_ephemeral, Some(false));
+    }
+
+    #[test]
+    fn bad_frames_are_errors() {
+        assert!(matches!(decode(&[]), Err(DecodeError::Cbor(_))));
+        assert!(matches!(decode(&[0xff, 0x00, 0x13]), Err(DecodeError::Cbor(_))));
+        assert!(matches!(decode(&[0x01]), Err(DecodeError::NotAMap)));
+        assert!(matches!(decode(&map(vec![("x", Value::Integer(1.into()))])), Err(DecodeError::MissingType)));
+        assert!(matches!(
+            decode(&map(vec![("type", Value::Text("remote-heads-changed".into()))])),
+            Err(DecodeError::UnknownType(t)) if t == "remote-heads-changed"
+        ));
+        // Missing data.
+        let f = map(vec![
+            ("type", Value::Text("sync".into())),
+            ("documentId", Value::Text(doc().to_string())),
+            ("senderId", Value::Text("a".into())),
+            ("targetId", Value::Text("b".into())),
+        ]);
+        assert!(matches!(decode(&f), Err(DecodeError::Invalid { .. })));
+        // A document id that is not bs58check of 16 bytes.
+        let f = map(vec![
+            ("type", Value::Text("request".into())),
+            ("documentId", Value::Text("nope".into())),
+            ("senderId", Value::Text("a".into())),
+            ("targetId", Value::Text("b".into())),
+            ("data", Value::Bytes(vec![1])),
+        ]);
+        assert!(matches!(decode(&f), Err(DecodeError::Invalid { .. })));
+        // Truncations of a valid frame never panic and never decode into something else.
+        let good = encode(&all_messages()[6]).unwrap();
+        for n in 0..good.len() {
+            assert!(decode(&good[..n]).is_err());
+        }
+        // A byte string that claims to be huge but is not there.
+        assert!(decode(&[0xa1, 0x64, b't', b'y', b'p', b'e', 0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).is_err());
+        // Deep nesting hits the recursion limit instead of the stack.
+        let deep = vec![0x81u8; 100_000];
+        assert!(decode(&deep).is_err());
+    }
+
+    #[test]
+    fn data_as_array_of_integers_is_accepted() {
+        // Some encoders write small byte arrays as arrays; accept them so such peers still sync.
+        let f = map(vec![
+            ("type", Value::Text("sync".into())),
+            ("documentId", Value::Text(doc().to_string())),
+            ("senderId", Value::Text("a".into())),
+            ("targetId", Value::Text("b".into())),
+            ("data", Value::Array(vec![Value::Integer(1.into()), Value::Integer(255.into())])),
+        ]);
+        let Message::Sync(s) = decode(&f).unwrap() else { panic!() };
+        assert_eq!(s.data, vec![1, 255]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let _ = decode(&bytes);
+        }
+    }
+}

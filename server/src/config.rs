@@ -18,4 +18,37 @@ pub struct Config {
     /// Folder of the built client (index.html, wasm, service worker) served at `/`.
     #[arg(long, env = "CRM_STATIC", default_value = "./dist")]
     pub static_dir: PathBuf,
+    /// How long a session (cookie or bearer token) lives, in seconds. Default: 7 days.
+    #[arg(long, env = "CRM_SESSION_TTL_SECS", default_value_t = 7 * 24 * 3600)]
+    pub session_ttl_secs: u64,
+    /// Failed logins allowed per account within `login_window_secs` before further attempts are refused.
+    #[arg(long, env = "CRM_LOGIN_MAX_FAILURES_PER_ACCOUNT", default_value_t = 5)]
+    pub login_max_failures_per_account: u32,
+    /// Failed logins allowed per client address within `login_window_secs`.
+    #[arg(long, env = "CRM_LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 20)]
+    pub login_max_failures_per_address: u32,
+    /// The window (seconds) over which failed logins are counted.
+    #[arg(long, env = "CRM_LOGIN_WINDOW_SECS", default_value_t = 15 * 60)]
+    pub login_window_secs: u64,
+}
+
+impl Config {
+    /// A configuration for tests: port 0, the given data folder, everything else default.
+    pub fn for_tests(data: impl Into<PathBuf>) -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data: data.into(),
+            demo: false,
+            static_dir: PathBuf::from("./dist"),
+            session_ttl_secs: 7 * 24 * 3600,
+            login_max_failures_per_account: 5,
+            login_max_failures_per_address: 20,
+            login_window_secs: 15 * 60,
+        }
+    }
+
+    /// The SQLite file under the data folder.
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data.join("crm.sqlite3")
+    }
 }

@@ -82,10 +82,18 @@ macro_rules! string_id {
         $(#[$doc])*
         #[derive(
             Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-            autosurgeon::Hydrate, autosurgeon::Reconcile,
+            autosurgeon::Reconcile,
         )]
         #[serde(transparent)]
         pub struct $name(pub String);
+
+        // By hand rather than derived: the derived newtype impl does not implement `hydrate_string`,
+        // so `Option<$name>` (which dispatches on the scalar) failed to hydrate.
+        impl autosurgeon::Hydrate for $name {
+            fn hydrate_string(s: &str) -> Result<Self, autosurgeon::HydrateError> {
+                Ok($name(s.to_string()))
+            }
+        }
 
         impl $name {
             pub fn new(s: impl Into<String>) -> Self {

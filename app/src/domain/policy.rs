@@ -263,7 +263,8 @@ pub fn may_assign(
     let write_after = perm_for_kind(rules, kind, user, dir, &meta(to)).can_write();
     if rules.reassign {
         // A manager (or admin) may move records among the people they manage, and to or from the pool.
-        let from_ok = creating || from.is_none_or(|f| in_scope(kind_rule(rules, kind).scope, user, dir, &meta(Some(f))));
+        let from_ok =
+            creating || from.is_none_or(|f| in_scope(kind_rule(rules, kind).scope, user, dir, &meta(Some(f))));
         let to_ok = match to {
             Some(_) => write_after,
             None => kind == RecordKind::Lead,
@@ -294,3 +295,6 @@ fn perm_for_kind(rules: &RoleRules, kind: RecordKind, user: &UserId, dir: &Direc
 pub fn may_write_directory(user: &UserId, dir: &Directory) -> bool {
     dir.user(user).is_some_and(|u| !u.disabled && u.role == Role::Admin)
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,7 +5,20 @@ use serde::{Deserialize, Serialize};
 use super::DomainError;
 
 /// A user's role. What each may see and write is decided by [`super::policy`], not here.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, autosurgeon::Hydrate, autosurgeon::Reconcile)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    autosurgeon::Hydrate,
+    autosurgeon::Reconcile,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,

@@ -1,0 +1,274 @@
+//! The write gate: may this user's incoming change to this document be stored and forwarded?
+//!
+//! Pure: the relay applies the incoming change to a scratch copy of the document and passes the state
+//! before (`None` for a document it has never seen) and after. Every document is one field group of one
+//! record (or the directory, or an index), so "which paths did the change touch" reduces to "which
+//! document, and did its owner or immutable keys change".
+//!
+//! Rules, in order: index documents are never writable by clients; the directory only by admins; a
+//! record document needs write permission on its group (`policy::access`), judged on the state before
+//! the change (after, for a new document); the owner changes only through `policy::may_assign`;
+//! `kind`, `schema`, `created_at`, `created_by`, `record`, `record_kind` never change; a new document
+//! sets them (schema [`SCHEMA`], `created_by` = the writer) and, for a record, an owner the writer may
+//! assign; a companion names its record, and its id is `record.companion(group)`; the state after must
+//! pass the schema (stages known to the directory, no negative amounts, custom fields valid, ...).
+
+use automerge::{ScalarValue, Value, ROOT};
+use autosurgeon::ReadDoc;
+
+use super::docs::{
+    read_head, read_kind, read_meta, validate_companion_doc, validate_record_doc, DocKind, IMMUTABLE_KEYS, SCHEMA,
+};
+use super::{
+    access, companion_groups, may_assign, may_write_directory, Directory, DocId, DomainError, RecordKind, RecordMeta,
+    Role, UserId,
+};
+
+/// What the document being written is, as the relay knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DocRole {
+    /// A main record document (new or existing). `customer_owner` is the maintainer of the customer it
+    /// links to, as the relay knows it before the change.
+    Main { customer_owner: Option<UserId> },
+    /// A companion document of the record `record`, whose current policy metadata is `meta`.
+    Companion { record: DocId, meta: RecordMeta },
+    /// The team directory.
+    Directory,
+    /// A per-user index document.
+    Index,
+}
+
+/// Turns a validation error into a refusal naming the path.
+pub fn refusal(e: DomainError) -> DomainError {
+    match e {
+        DomainError::Invalid { field, reason } => DomainError::Refused { path: field, reason },
+        DomainError::UnknownStage(s) => DomainError::refused("stage", format!("unknown stage {s:?}")),
+        DomainError::NotAllowed(reason) => DomainError::refused("", reason),
+        r @ DomainError::Refused { .. } => r,
+    }
+}
+
+/// Decides whether `user` may turn the document `doc_id` from `before` into `after`.
+pub fn check_write<D: ReadDoc>(
+    user: &UserId,
+    dir: &Directory,
+    doc_id: &DocId,
+    role: &DocRole,
+    before: Option<&D>,
+    after: &D,
+) -> Result<(), DomainError> {
+    // An empty document (created by a request, never written) counts as new.
+    let before = match before {
+        Some(b) if read_kind(b).map_err(refusal)?.is_some() || !b.get_heads().is_empty() => Some(b),
+        _ => None,
+    };
+    if let Some(b) = before {
+        if b.get_heads() == after.get_heads() {
+            return Ok(());
+        }
+    }
+    if dir.user(user).is_none_or(|u| u.disabled) {
+        return Err(DomainError::refused("", "unknown or disabled user"));
+    }
+    match role {
+        DocRole::Index => Err(DomainError::refused("", "index documents are written only by the relay")),
+        DocRole::Directory => check_directory(user, dir, before, after),
+        DocRole::Main { customer_owner } => check_main(user, dir, customer_owner.as_ref(), before, after),
+        DocRole::Companion { record, meta } => check_companion(user, dir, doc_id, record, meta, before, after),
+    }
+}
+
+fn scalar<D: ReadDoc>(doc: &D, key: &str) -> Result<Option<ScalarValue>, DomainError> {
+    match doc.get(&ROOT, key).map_err(|e| DomainError::refused(key, e.to_string()))? {
+        None => Ok(None),
+        Some((Value::Scalar(s), _)) => Ok(Some(s.into_owned())),
+        Some(_) => Err(DomainError::refused(key, "must be a plain value")),
+    }
+}
+
+fn immutable_unchanged<D: ReadDoc>(before: &D, after: &D) -> Result<(), DomainError> {
+    // `before` was accepted, so its `kind` exists; keys it lacks (e.g. `record` on a main document)
+    // must stay absent.
+    for key in IMMUTABLE_KEYS {
+        if scalar(before, key)? != scalar(after, key)? {
+            return Err(DomainError::refused(key, format!("{key} may not change")));
+        }
+    }
+    Ok(())
+}
+
+fn check_new_head<D: ReadDoc>(user: &UserId, after: &D) -> Result<DocKind, DomainError> {
+    let head = read_head(after).map_err(refusal)?;
+    if head.schema != SCHEMA {
+        return Err(DomainError::refused("schema", format!("unsupported schema version {}", head.schema)));
+    }
+    if &head.created_by != user {
+        return Err(DomainError::refused("created_by", "a new document names its writer as created_by"));
+    }
+    Ok(head.kind)
+}
+
+fn check_main<D: ReadDoc>(
+    user: &UserId,
+    dir: &Directory,
+    customer_owner: Option<&UserId>,
+    before: Option<&D>,
+    after: &D,
+) -> Result<(), DomainError> {
+    let with_customer = |mut m: RecordMeta| {
+        m.customer_owner = customer_owner.cloned();
+        m
+    };
+    match before {
+        Some(before) => {
+            immutable_unchanged(before, after)?;
+            let old = with_customer(read_meta(before).map_err(refusal)?);
+            let kind = old.kind;
+            if !access(user, dir, &old).base.can_write() {
+                return Err(DomainError::refused("", format!("you may not change this {}", kind.as_str())));
+            }
+            let new = read_meta(after).map_err(refusal)?;
+            if new.owner != old.owner && !may_assign(user, dir, kind, old.owner.as_ref(), new.owner.as_ref(), false) {
+                return Err(DomainError::refused("owner", "you may not change the owner"));
+            }
+        }
+        None => {
+            let DocKind::Record(kind) = check_new_head(user, after)? else {
+                return Err(DomainError::refused("kind", "not a record kind for a record document"));
+            };
+            let new = with_customer(read_meta(after).map_err(refusal)?);
+            let ok = match &new.owner {
+                Some(owner) => may_assign(user, dir, kind, None, Some(owner), true),
+                // Unassigned records are the lead pool: anyone who may write the pool may add to it.
+                None => kind == RecordKind::Lead && access(user, dir, &new).base.can_write(),
+            };
+            if !ok {
+                return Err(DomainError::refused("owner", "a new record needs an owner you may assign"));
+            }
+        }
+    }
+    validate_record_doc(after, dir).map_err(refusal)?;
+    Ok(())
+}
+
+fn check_companion<D: ReadDoc>(
+    user: &UserId,
+    dir: &Directory,
+    doc_id: &DocId,
+    record: &DocId,
+    meta: &RecordMeta,
+    before: Option<&D>,
+    after: &D,
+) -> Result<(), DomainError> {
+    match before {
+        Some(before) => immutable_unchanged(before, after)?,
+        None => {
+            if !matches!(check_new_head(user, after)?, DocKind::Companion(_)) {
+                return Err(DomainError::refused("kind", "not a group kind for a companion document"));
+            }
+        }
+    }
+    let link = super::docs::read_companion_link(after).map_err(refusal)?;
+    if &link.record != record || &record.companion(link.group) != doc_id {
+        return Err(DomainError::refused("record", "the companion does not belong to this record and group"));
+    }
+    if link.record_kind != meta.kind || !companion_groups(meta.kind).contains(&link.group) {
+        return Err(DomainError::refused(
+            "record_kind",
+            format!("a {} has no {} group", meta.kind.as_str(), link.group.as_str()),
+        ));
+    }
+    if !access(user, dir, meta).group(link.group).can_write() {
+        return Err(DomainError::refused(
+            link.group.as_str(),
+            format!("you may not change the {} of this {}", link.group.as_str(), meta.kind.as_str()),
+        ));
+    }
+    validate_companion_doc(after).map_err(refusal)?;
+    Ok(())
+}
+
+fn check_directory<D: ReadDoc>(
+    user: &UserId,
+    dir: &Directory,
+    before: Option<&D>,
+    after: &D,
+) -> Result<(), DomainError> {
+    if !may_write_directory(user, dir) {
+        return Err(DomainError::refused("", "only admins may change the directory"));
+    }
+    if let Some(before) = before {
+        immutable_unchanged(before, after)?;
+    }
+    if read_kind(after).map_err(refusal)? != Some(DocKind::Directory) {
+        return Err(DomainError::refused("kind", "the directory document has kind \"directory\""));
+    }
+    let new: Directory = autosurgeon::hydrate(after).map_err(|e| DomainError::refused("directory", e.to_string()))?;
+    validate_directory(&new).map_err(refusal)
+}
+
+/// Checks a directory for consistency: unique ids, known teams, at least one stage and one won stage,
+/// probabilities within 0-100, at least one active admin (nobody can lock the company out).
+pub fn validate_directory(dir: &Directory) -> Result<(), DomainError> {
+    use std::collections::BTreeSet;
+    fn unique<'a>(field: &str, ids: impl Iterator<Item = &'a str>) -> Result<(), DomainError> {
+        let mut seen = BTreeSet::new();
+        for id in ids {
+            if id.trim().is_empty() {
+                return Err(DomainError::invalid(field, "an id is empty"));
+            }
+            if !seen.insert(id) {
+                return Err(DomainError::invalid(field, format!("{id:?} appears twice")));
+            }
+        }
+        Ok(())
+    }
+    unique("users", dir.users.iter().map(|u| u.id.as_str()))?;
+    unique("teams", dir.teams.iter().map(|t| t.id.as_str()))?;
+    unique("stages", dir.stages.iter().map(|s| s.id.as_str()))?;
+    unique("custom_fields", dir.custom_fields.iter().map(|f| f.id.as_str()))?;
+    for u in &dir.users {
+        if let Some(t) = &u.team {
+            if dir.team(t).is_none() {
+                return Err(DomainError::invalid(format!("users.{}.team", u.id), format!("unknown team {t:?}")));
+            }
+        }
+    }
+    for t in &dir.teams {
+        if let Some(p) = &t.parent {
+            if dir.team(p).is_none() {
+                return Err(DomainError::invalid(format!("teams.{}.parent", t.id), format!("unknown team {p:?}")));
+            }
+        }
+        if let Some(m) = &t.manager {
+            if dir.user(m).is_none() {
+                return Err(DomainError::invalid(format!("teams.{}.manager", t.id), format!("unknown user {m:?}")));
+            }
+        }
+    }
+    if dir.stages.is_empty() {
+        return Err(DomainError::invalid("stages", "at least one stage"));
+    }
+    if !dir.stages.iter().any(|s| s.won) {
+        return Err(DomainError::invalid("stages", "one stage must win the deal"));
+    }
+    for s in &dir.stages {
+        if s.probability > 100 {
+            return Err(DomainError::invalid(format!("stages.{}.probability", s.id), "not within 0-100"));
+        }
+    }
+    for f in &dir.custom_fields {
+        if let super::CustomFieldType::Choice { options } = &f.field_type {
+            if options.is_empty() {
+                return Err(DomainError::invalid(format!("custom_fields.{}", f.id), "a choice needs options"));
+            }
+        }
+    }
+    if !dir.users.iter().any(|u| u.role == Role::Admin && !u.disabled) {
+        return Err(DomainError::invalid("users", "at least one active admin"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,78 @@
+//! Record structs, one file per kind. A record is a main document (its `base` fields, the struct named
+//! after the kind) plus companion documents for restricted groups (`LeadPii`, `OpportunityMoney`,
+//! `CustomerMoney`, `CustomerService`, `ContactPii`).
+//!
+//! Every main record carries `created_at`, `created_by`, `updated_at`, `owner` (for customers: the
+//! maintainer; `None` = the lead pool), `team`, `notes` (Automerge Text) and `custom` (custom field values).
+//! The document keys `kind` and `schema` are written by [`super::docs`], not held here.
+
+mod activity;
+mod contact;
+mod customer;
+mod lead;
+mod opportunity;
+
+pub use activity::{Activity, ActivityKind};
+pub use contact::{Contact, ContactPii};
+pub use customer::{
+    CooperationEntry, Customer, CustomerEvent, CustomerMoney, CustomerService, CustomerTier, ServiceEvent,
+    ServiceEventKind,
+};
+pub use lead::{Lead, LeadPii, LeadSource, LeadStatus};
+pub use opportunity::{FollowUp, Opportunity, OpportunityMoney, OpportunityStatus, Quote, StageEntry};
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{de::DeserializeOwned, Serialize};
+use std::fmt::Debug;
+
+use super::{Directory, RecordMeta};
+use super::{DocId, DomainError, FieldGroup, RecordKind, TeamId, Timestamp, UserId};
+
+/// The longest single-line value (names, titles, subjects).
+pub const MAX_LINE: usize = 200;
+
+/// A main record document's struct.
+pub trait Record: Hydrate + Reconcile + Clone + Debug + PartialEq + Serialize + DeserializeOwned {
+    const KIND: RecordKind;
+    fn created_at(&self) -> Timestamp;
+    fn created_by(&self) -> &UserId;
+    fn owner(&self) -> Option<&UserId>;
+    fn team(&self) -> Option<&TeamId>;
+    /// The customer this record belongs to (opportunities, contacts, activities), whose maintainer
+    /// counts as an owner for visibility.
+    fn customer(&self) -> Option<&DocId> {
+        None
+    }
+    /// Checks every field; stage ids and custom fields against the directory.
+    fn validate(&self, dir: &Directory) -> Result<(), DomainError>;
+
+    /// The policy's view of this record, given the linked customer's maintainer (if any).
+    fn meta(&self, customer_owner: Option<UserId>) -> RecordMeta {
+        RecordMeta { kind: Self::KIND, owner: self.owner().cloned(), customer_owner }
+    }
+}
+
+/// A companion document's struct (one restricted field group of one record kind).
+pub trait Companion: Hydrate + Reconcile + Clone + Debug + PartialEq + Serialize + DeserializeOwned {
+    const KIND: RecordKind;
+    const GROUP: FieldGroup;
+    fn validate(&self) -> Result<(), DomainError>;
+}
+
+/// Shared checks of the fields every main record has.
+pub(crate) fn validate_common(
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    created_by: &UserId,
+) -> Result<(), DomainError> {
+    if created_at.millis() < 0 {
+        return Err(DomainError::invalid("created_at", "before 1970"));
+    }
+    if updated_at < created_at {
+        return Err(DomainError::invalid("updated_at", "before created_at"));
+    }
+    if created_by.as_str().trim().is_empty() {
+        return Err(DomainError::invalid("created_by", "must not be empty"));
+    }
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! Activity: a call, visit, meeting, e-mail, complaint or service contact.
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use super::{validate_common, Record, MAX_LINE};
+use crate::domain::vocab::{self, str_enum, LongText};
+use crate::domain::{
+    validate_custom, CustomValue, Directory, DocId, DomainError, FieldId, RecordKind, TeamId, Timestamp, UserId,
+};
+
+str_enum!(
+    /// What kind of activity.
+    ActivityKind("kind") {
+        Call = "call",
+        Visit = "visit",
+        Meeting = "meeting",
+        Email = "email",
+        Complaint = "complaint",
+        Service = "service",
+    }
+);
+
+/// An activity's main document (activities have no companions). `owner` is who did it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Hydrate, Reconcile)]
+pub struct Activity {
+    pub created_at: Timestamp,
+    pub created_by: UserId,
+    pub updated_at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
+    pub owner: Option<UserId>,
+    #[autosurgeon(missing = "Default::default")]
+    pub team: Option<TeamId>,
+    /// Stored under the key `activity_kind` (`kind` is the document's kind).
+    #[autosurgeon(rename = "activity_kind")]
+    #[serde(rename = "activity_kind")]
+    pub kind: ActivityKind,
+    pub subject: String,
+    pub at: Timestamp,
+    #[autosurgeon(missing = "Default::default")]
+    pub customer: Option<DocId>,
+    #[autosurgeon(missing = "Default::default")]
+    pub opportunity: Option<DocId>,
+    pub outcome: String,
+    pub next_step: String,
+    /// When the next step is due (a follow-up for the owner).
+    #[autosurgeon(missing = "Default::default")]
+    pub next_step_at: Option<Timestamp>,
+    pub notes: LongText,
+    #[autosurgeon(missing = "Default::default")]
+    pub custom: BTreeMap<FieldId, CustomValue>,
+}
+
+impl Activity {
+    pub fn new(
+        kind: ActivityKind,
+        subject: &str,
+        at: Timestamp,
+        owner: &UserId,
+        now: Timestamp,
+    ) -> Result<Activity, DomainError> {
+        vocab::required_text("subject", subject, MAX_LINE)?;
+        Ok(Activity {
+            created_at: now,
+            created_by: owner.clone(),
+            updated_at: now,
+            owner: Some(owner.clone()),
+            team: None,
+            kind,
+            subject: subject.trim().to_string(),
+            at,
+            customer: None,
+            opportunity: None,
+            outcome: String::new(),
+            next_step: String::new(),
+            next_step_at: None,
+            notes: LongText::default(),
+            custom: BTreeMap::new(),
+        })
+    }
+}
+
+impl Record for Activity {
+    const KIND: RecordKind = RecordKind::Activity;
+    fn created_at(&self) -> Timestamp {
+        self.created_at
+    }
+    fn created_by(&self) -> &UserId {
+        &self.created_by
+    }
+    fn owner(&self) -> Option<&UserId> {
+        self.owner.as_ref()
+    }
+    fn team(&self) -> Option<&TeamId> {
+        self.team.as_ref()
+    }
+    fn customer(&self) -> Option<&DocId> {
+        self.customer.as_ref()
+    }
+    fn validate(&self, dir: &Directory) -> Result<(), DomainError> {
+        validate_common(self.created_at, self.updated_at, &self.created_by)?;
+        vocab::required_text("subject", &self.subject, MAX_LINE)?;
+        vocab::max_text("outcome", &self.outcome, 2000)?;
+        vocab::max_text("next_step", &self.next_step, 2000)?;
+        validate_custom(Self::KIND, &dir.custom_fields, &self.custom)
+    }
+}

@@ -1,0 +1,35 @@
+//! The client's local store: Automerge documents persisted in IndexedDB, a cache of loaded documents, and the
+//! materialized record views the lists and boards read.
+//!
+//! # Layout
+//! - `error`: [`StoreError`], the store's one error type.
+//! - `storage`: the [`Storage`] trait (chunks, per-doc metadata, views, key-value) and [`DocMeta`].
+//! - `memory`: an in-memory [`Storage`] for tests.
+//! - `docs`: [`DocStore`], loaded documents over a [`Storage`]: load on demand, write every change as a chunk
+//!   before reporting it saved, compact chunks into a snapshot, drop documents nobody holds.
+//! - `replica`: [`Replica`], the device's slice: documents, materialized views (rebuilt on every change,
+//!   stored beside the documents) and the user's index (a document leaving it is deleted).
+//! - `idb` (feature `ui`): the IndexedDB [`Storage`].
+//! - `client` (feature `ui`): [`ClientStore`], the Leptos context the UI reads and acts through.
+
+#[cfg(feature = "ui")]
+mod client;
+mod docs;
+mod error;
+#[cfg(feature = "ui")]
+mod idb;
+mod memory;
+mod replica;
+mod storage;
+
+#[cfg(feature = "ui")]
+pub use client::{new_doc_id, view_notes, ClientStore};
+#[cfg(feature = "ui")]
+pub(crate) use client::Core;
+pub use docs::{heads_from_hex, heads_hex, DocStore, COMPACT_AFTER_CHUNKS};
+pub use error::StoreError;
+#[cfg(feature = "ui")]
+pub use idb::IdbStorage;
+pub use memory::MemoryStorage;
+pub use replica::{entry_group, read_index, IndexDiff, IndexEntry, Replica};
+pub use storage::{DocMeta, Storage};

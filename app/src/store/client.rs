@@ -1,0 +1,442 @@
+//! [`ClientStore`]: the Leptos context through which the UI reads (signals) and acts (async methods).
+//!
+//! Every action runs in this order: local Automerge change → IndexedDB (awaited) → view signal → sync.
+//! When an action's future resolves `Ok`, the edit is durable on this device.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::{IdbStorage, Replica, Storage as _, StoreError};
+use crate::domain::records::{Companion, Record};
+use crate::domain::{Directory, DocId, DomainError, FieldGroup, RecordKind, RecordView, Timestamp};
+use crate::session::{self, Session};
+use crate::sync::socket::{self, Net};
+use crate::sync::{Presence, Refusal, SyncStatus};
+
+/// How many documents nobody holds stay loaded (≈ 20 KB each).
+const LOADED_CAP: usize = 256;
+/// The kv key of the user whose data this device holds.
+const USER_KEY: &str = "user";
+
+fn kind_index(kind: RecordKind) -> usize {
+    RecordKind::ALL.iter().position(|k| *k == kind).unwrap_or(0)
+}
+
+/// The reactive state. All `Copy`.
+#[derive(Clone, Copy)]
+pub(crate) struct Signals {
+    pub session: RwSignal<Option<Session>>,
+    pub ready: RwSignal<bool>,
+    pub directory: RwSignal<Option<Directory>>,
+    pub views: [RwSignal<BTreeMap<DocId, RecordView>>; 5],
+    pub lists: [Memo<Vec<RecordView>>; 5],
+    pub status: RwSignal<SyncStatus>,
+    pub refusals: RwSignal<Vec<Refusal>>,
+    pub presence: RwSignal<HashMap<DocId, Vec<Presence>>>,
+    pub versions: RwSignal<HashMap<DocId, u64>>,
+    pub last_error: RwSignal<Option<String>>,
+}
+
+impl Signals {
+    fn new() -> Self {
+        let views: [RwSignal<BTreeMap<DocId, RecordView>>; 5] = std::array::from_fn(|_| RwSignal::new(BTreeMap::new()));
+        let lists = std::array::from_fn(|i| {
+            let map = views[i];
+            Memo::new(move |_| map.with(|m| m.values().cloned().collect::<Vec<_>>()))
+        });
+        Signals {
+            session: RwSignal::new(None),
+            ready: RwSignal::new(false),
+            directory: RwSignal::new(None),
+            views,
+            lists,
+            status: RwSignal::new(SyncStatus::Offline),
+            refusals: RwSignal::new(Vec::new()),
+            presence: RwSignal::new(HashMap::new()),
+            versions: RwSignal::new(HashMap::new()),
+            last_error: RwSignal::new(None),
+        }
+    }
+
+    /// Puts (or removes, with `None`) one record's view.
+    pub fn set_view(&self, id: &DocId, view: Option<RecordView>) {
+        match view {
+            Some(v) => {
+                let i = kind_index(v.kind());
+                let changed = self.views[i].with_untracked(|m| m.get(id) != Some(&v));
+                if changed {
+                    self.views[i].update(|m| {
+                        m.insert(id.clone(), v);
+                    });
+                }
+            }
+            None => {
+                for map in self.views {
+                    if map.with_untracked(|m| m.contains_key(id)) {
+                        map.update(|m| {
+                            m.remove(id);
+                        });
+                    }
+                }
+            }
+        }
+        self.versions.update(|v| *v.entry(id.clone()).or_default() += 1);
+    }
+
+    pub fn error(&self, e: impl std::fmt::Display) {
+        let msg = e.to_string();
+        web_sys::console::warn_1(&msg.clone().into());
+        self.last_error.set(Some(msg));
+    }
+}
+
+/// The client's state behind the signals.
+pub(crate) struct Core {
+    pub sigs: Signals,
+    pub replica: RefCell<Option<Rc<Replica<IdbStorage>>>>,
+    pub net: RefCell<Net>,
+    /// Records the UI has open (document holds and presence), with open counts.
+    pub open: RefCell<HashMap<DocId, u32>>,
+}
+
+impl Core {
+    pub fn replica(&self) -> Result<Rc<Replica<IdbStorage>>, StoreError> {
+        self.replica.borrow().clone().ok_or(StoreError::NotSignedIn)
+    }
+
+    pub fn session(&self) -> Option<Session> {
+        self.sigs.session.get_untracked()
+    }
+
+    /// After a local change of `docs` (belonging to `record`): the view is already rebuilt; publish it and
+    /// hand the documents to the sync client.
+    fn after_local(self: &Rc<Self>, record: &DocId, view: Option<RecordView>, docs: &[DocId]) {
+        self.sigs.set_view(record, view);
+        for d in docs {
+            socket::local_change(self, d);
+        }
+    }
+}
+
+/// The client store context. Provide once with [`ClientStore::provide`], read with [`ClientStore::use_store`].
+#[derive(Clone, Copy)]
+pub struct ClientStore {
+    core: StoredValue<Rc<Core>, LocalStorage>,
+    sigs: Signals,
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_millis(js_sys::Date::now() as i64)
+}
+
+/// A fresh random document id.
+pub fn new_doc_id() -> Result<DocId, StoreError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::Storage(format!("no randomness: {e}")))?;
+    Ok(DocId::from_bytes(bytes))
+}
+
+impl ClientStore {
+    /// Creates the store, provides it as context, restores the remembered session (synchronously, for the
+    /// first paint), then opens IndexedDB, loads the stored views and starts syncing.
+    pub fn provide() -> ClientStore {
+        let sigs = Signals::new();
+        let core = Rc::new(Core {
+            sigs,
+            replica: RefCell::new(None),
+            net: RefCell::new(Net::default()),
+            open: RefCell::new(HashMap::new()),
+        });
+        let store = ClientStore { core: StoredValue::new_local(core.clone()), sigs };
+        provide_context(store);
+        register_service_worker();
+        let remembered = session::remembered();
+        sigs.session.set(remembered.clone());
+        socket::install(&core);
+        spawn_local(async move {
+            if let Some(s) = remembered {
+                if let Err(e) = open_replica(&core, &s).await {
+                    sigs.error(e);
+                }
+                socket::start(&core);
+            }
+            sigs.ready.set(true);
+        });
+        store
+    }
+
+    /// The store provided by an ancestor. Panics (a programming error, not user input) when none was.
+    pub fn use_store() -> ClientStore {
+        expect_context::<ClientStore>()
+    }
+
+    fn core(&self) -> Rc<Core> {
+        self.core.with_value(Rc::clone)
+    }
+
+    // ----- reactive reads -----
+
+    pub fn session(&self) -> Signal<Option<Session>> {
+        self.sigs.session.into()
+    }
+
+    /// True once the local store has been read (lists can paint).
+    pub fn ready(&self) -> Signal<bool> {
+        self.sigs.ready.into()
+    }
+
+    pub fn directory(&self) -> Signal<Option<Directory>> {
+        self.sigs.directory.into()
+    }
+
+    /// Every visible record of `kind`, from the materialized views.
+    pub fn records(&self, kind: RecordKind) -> Signal<Vec<RecordView>> {
+        self.sigs.lists[kind_index(kind)].into()
+    }
+
+    /// One record's view (`None` while unknown or after deletion).
+    pub fn record(&self, id: DocId) -> Signal<Option<RecordView>> {
+        let views = self.sigs.views;
+        Signal::derive(move || views.iter().find_map(|m| m.with(|m| m.get(&id).cloned())))
+    }
+
+    /// Bumps on every local or remote change of the record (any of its documents).
+    pub fn doc_version(&self, record: DocId) -> Signal<u64> {
+        let versions = self.sigs.versions;
+        Signal::derive(move || versions.with(|v| v.get(&record).copied().unwrap_or(0)))
+    }
+
+    /// The record's notes as they are now (live: remote typing shows up).
+    pub fn notes(&self, record: DocId) -> Signal<String> {
+        let rec = self.record(record);
+        Signal::derive(move || rec.with(|v| v.as_ref().map(view_notes).unwrap_or_default()))
+    }
+
+    pub fn sync_status(&self) -> Signal<SyncStatus> {
+        self.sigs.status.into()
+    }
+
+    pub fn refusals(&self) -> Signal<Vec<Refusal>> {
+        self.sigs.refusals.into()
+    }
+
+    pub fn dismiss_refusal(&self, id: u64) {
+        self.sigs.refusals.update(|r| r.retain(|x| x.id != id));
+    }
+
+    /// Other clients on this record.
+    pub fn presence(&self, record: DocId) -> Signal<Vec<Presence>> {
+        let p = self.sigs.presence;
+        Signal::derive(move || p.with(|m| m.get(&record).cloned().unwrap_or_default()))
+    }
+
+    pub fn last_error(&self) -> Signal<Option<String>> {
+        self.sigs.last_error.into()
+    }
+
+    pub fn clear_error(&self) {
+        self.sigs.last_error.set(None);
+    }
+
+    // ----- session -----
+
+    /// Signs in. A different user than the one whose data this device holds starts from an empty store.
+    pub async fn login(self, username: String, password: String) -> Result<Session, StoreError> {
+        let s = session::login(&username, &password).await?;
+        let core = self.core();
+        socket::stop(&core);
+        open_replica(&core, &s).await?;
+        session::remember(Some(&s));
+        self.sigs.session.set(Some(s.clone()));
+        socket::start(&core);
+        Ok(s)
+    }
+
+    /// Signs out: ends the session at the relay and forgets this user's local data.
+    pub async fn logout(self) {
+        let core = self.core();
+        socket::stop(&core);
+        session::logout().await;
+        let replica = core.replica.borrow_mut().take();
+        if let Some(rep) = replica {
+            if let Err(e) = rep.storage().clear().await {
+                self.sigs.error(e);
+            }
+        }
+        session::remember(None);
+        self.sigs.session.set(None);
+        self.sigs.directory.set(None);
+        for m in self.sigs.views {
+            m.set(BTreeMap::new());
+        }
+        self.sigs.refusals.set(Vec::new());
+        self.sigs.presence.set(HashMap::new());
+    }
+
+    // ----- records -----
+
+    /// Creates a record (its main document) and returns its id.
+    pub async fn create_record<R: Record>(self, record: R) -> Result<DocId, StoreError> {
+        let core = self.core();
+        let rep = core.replica()?;
+        let id = new_doc_id()?;
+        let view = rep.create_record(&id, &record).await?;
+        core.after_local(&id, Some(view), std::slice::from_ref(&id));
+        Ok(id)
+    }
+
+    /// Creates the companion document of group `C::GROUP` for a record (call after `create_record`).
+    pub async fn create_companion<C: Companion>(self, record: DocId, value: C) -> Result<DocId, StoreError> {
+        let core = self.core();
+        let rep = core.replica()?;
+        let by = core.session().ok_or(StoreError::NotSignedIn)?.user.id;
+        let cid = rep.create_companion(&record, &value, now(), &by).await?;
+        let view = rep.view(&record);
+        core.after_local(&record, view, std::slice::from_ref(&cid));
+        Ok(cid)
+    }
+
+    /// Runs `f` on the record's main struct (e.g. a domain operation) and saves what changed.
+    /// `summary` is shown if the relay refuses it ("stage → won").
+    pub async fn update_record<R: Record>(
+        self,
+        id: DocId,
+        summary: String,
+        f: impl FnOnce(&mut R) -> Result<(), DomainError>,
+    ) -> Result<RecordView, StoreError> {
+        let core = self.core();
+        let rep = core.replica()?;
+        let view = rep.update_record(&id, summary, f).await?;
+        core.after_local(&id, Some(view.clone()), std::slice::from_ref(&id));
+        Ok(view)
+    }
+
+    /// Runs `f` on the record's companion `C` and saves what changed.
+    pub async fn update_companion<C: Companion>(
+        self,
+        record: DocId,
+        summary: String,
+        f: impl FnOnce(&mut C) -> Result<(), DomainError>,
+    ) -> Result<RecordView, StoreError> {
+        let core = self.core();
+        let rep = core.replica()?;
+        let view = rep.update_companion(&record, summary, f).await?;
+        core.after_local(&record, Some(view.clone()), &[record.companion(C::GROUP)]);
+        Ok(view)
+    }
+
+    /// Edits the record's notes: delete `delete` characters at character `pos`, insert `insert`.
+    pub async fn splice_notes(self, id: DocId, pos: usize, delete: usize, insert: String) -> Result<(), StoreError> {
+        let core = self.core();
+        let rep = core.replica()?;
+        let view = rep.splice_notes(&id, pos, delete, &insert).await?;
+        core.after_local(&id, Some(view), std::slice::from_ref(&id));
+        Ok(())
+    }
+
+    /// Loads a record's documents and keeps them loaded until [`ClientStore::close_record`]; tells others.
+    pub async fn open_record(self, id: DocId) -> Result<(), StoreError> {
+        let core = self.core();
+        let rep = core.replica()?;
+        if !rep.docs().load(&id).await? {
+            return Err(StoreError::NotFound(id));
+        }
+        rep.docs().hold(&id);
+        for g in FieldGroup::COMPANIONS {
+            let cid = id.companion(g);
+            if rep.docs().load(&cid).await? {
+                rep.docs().hold(&cid);
+            }
+        }
+        *core.open.borrow_mut().entry(id.clone()).or_default() += 1;
+        socket::announce(&core, &id, true, None);
+        Ok(())
+    }
+
+    /// Lets the record's documents be dropped again.
+    pub fn close_record(&self, id: DocId) {
+        let core = self.core();
+        let last = {
+            let mut open = core.open.borrow_mut();
+            match open.get_mut(&id) {
+                Some(n) if *n > 1 => {
+                    *n -= 1;
+                    false
+                }
+                Some(_) => {
+                    open.remove(&id);
+                    true
+                }
+                None => return,
+            }
+        };
+        if let Ok(rep) = core.replica() {
+            rep.docs().release(&id);
+            for g in FieldGroup::COMPANIONS {
+                rep.docs().release(&id.companion(g));
+            }
+        }
+        if last {
+            socket::announce(&core, &id, false, None);
+        }
+    }
+
+    /// Says "I am editing `field` of this record" (or nothing, with `None`) to others on it.
+    pub fn set_presence(&self, record: DocId, field: Option<String>) {
+        socket::announce(&self.core(), &record, true, field);
+    }
+}
+
+/// Registers `/sw.js` (the app shell offline). Failure (e.g. an http origin other than localhost) only
+/// costs the offline start.
+fn register_service_worker() {
+    let Some(window) = web_sys::window() else { return };
+    let sw = window.navigator().service_worker();
+    let _ = sw.register("/sw.js");
+}
+
+/// The notes text of any view.
+pub fn view_notes(v: &RecordView) -> String {
+    match v {
+        RecordView::Lead(v) => v.base.notes.as_str().to_string(),
+        RecordView::Opportunity(v) => v.base.notes.as_str().to_string(),
+        RecordView::Customer(v) => v.base.notes.as_str().to_string(),
+        RecordView::Contact(v) => v.base.notes.as_str().to_string(),
+        RecordView::Activity(v) => v.base.notes.as_str().to_string(),
+    }
+}
+
+/// Opens IndexedDB for `session`'s user (clearing another user's data) and publishes the stored views.
+async fn open_replica(core: &Rc<Core>, s: &Session) -> Result<(), StoreError> {
+    if core.replica.borrow().is_none() {
+        let storage = IdbStorage::open().await?;
+        let stored_user = storage.get_kv(USER_KEY).await?;
+        if stored_user.as_deref().is_some_and(|u| u != s.user.id.as_str()) {
+            storage.clear().await?;
+        }
+        storage.put_kv(USER_KEY, Some(s.user.id.as_str().to_string())).await?;
+        let rep = Replica::open(storage, LOADED_CAP).await?;
+        *core.replica.borrow_mut() = Some(Rc::new(rep));
+    }
+    let rep = core.replica()?;
+    let mut maps: [BTreeMap<DocId, RecordView>; 5] = Default::default();
+    for v in rep.views() {
+        maps[kind_index(v.kind())].insert(v.id().clone(), v);
+    }
+    for (sig, map) in core.sigs.views.iter().zip(maps) {
+        sig.set(map);
+    }
+    // The index as stored (documents that left it while we were away are deleted at the next sync).
+    if let Err(e) = rep.apply_index(&s.index_doc).await {
+        core.sigs.error(e);
+    }
+    match rep.directory(&s.directory_doc).await {
+        Ok(d) => core.sigs.directory.set(d),
+        Err(e) => core.sigs.error(e),
+    }
+    Ok(())
+}

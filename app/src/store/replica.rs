@@ -1,0 +1,449 @@
+//! The device's slice of the company: documents ([`DocStore`]), the materialized record views built from
+//! them, and the user's index (which documents this device should hold).
+//!
+//! What must stay true:
+//! - After any change to a record's main or companion document (local or received), its view in memory and
+//!   in storage is rebuilt from the documents ([`Replica::refresh_view`]).
+//! - A document that leaves the user's index is deleted from the device, with its view.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::{AutoCommit, ObjType, ReadDoc, ROOT};
+
+use super::{DocStore, Storage, StoreError};
+use crate::domain::docs::{self, DocKind};
+use crate::domain::records::{Companion, Record};
+use crate::domain::{
+    companion_groups, Activity, Contact, Customer, Directory, DocId, DomainError, FieldGroup, Lead, Opportunity,
+    RecordKind, RecordView, Timestamp, UserId,
+};
+
+/// The kv key under which the last applied index (its doc ids) is kept.
+const INDEX_KEY: &str = "index_docs";
+
+/// One entry of the user's index document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexEntry {
+    /// The document's kind as the index says it (`lead`, …, `money`, `pii`, `service`).
+    pub kind: String,
+    /// The record the document belongs to (its own id for main documents).
+    pub record: DocId,
+}
+
+/// What changed when a new version of the index was applied.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IndexDiff {
+    pub added: Vec<DocId>,
+    /// Deleted from the device.
+    pub removed: Vec<DocId>,
+    /// Records whose views were removed or rebuilt because of it.
+    pub touched_records: Vec<DocId>,
+}
+
+/// Reads the `docs` map of an index document.
+pub fn read_index<D: ReadDoc>(doc: &D) -> BTreeMap<DocId, IndexEntry> {
+    let mut out = BTreeMap::new();
+    let Ok(Some((_, docs))) = doc.get(ROOT, "docs") else { return out };
+    for key in doc.keys(&docs) {
+        let Ok(id) = DocId::parse(&key) else { continue };
+        let Ok(Some((_, entry))) = doc.get(&docs, key.as_str()) else { continue };
+        let text = |k: &str| -> Option<String> {
+            let (v, _) = doc.get(&entry, k).ok().flatten()?;
+            v.as_str().map(str::to_string)
+        };
+        let Some(kind) = text("kind") else { continue };
+        let record = text("record").and_then(|r| DocId::parse(&r).ok()).unwrap_or_else(|| id.clone());
+        out.insert(id, IndexEntry { kind, record });
+    }
+    out
+}
+
+/// The loaded documents, the views and the index of one signed-in user on this device.
+pub struct Replica<S> {
+    docs: DocStore<S>,
+    views: RefCell<BTreeMap<DocId, RecordView>>,
+    index: RefCell<BTreeMap<DocId, IndexEntry>>,
+}
+
+impl<S: Storage> Replica<S> {
+    /// Opens the replica: reads the stored views (not the documents: those load when needed).
+    pub async fn open(storage: S, cap: usize) -> Result<Self, StoreError> {
+        let mut views = BTreeMap::new();
+        for (id, json) in storage.all_views().await? {
+            // A view that no longer parses (older build) is rebuilt from its documents when next touched.
+            if let Ok(v) = serde_json::from_str::<RecordView>(&json) {
+                views.insert(id, v);
+            }
+        }
+        Ok(Replica { docs: DocStore::new(storage, cap), views: RefCell::new(views), index: RefCell::default() })
+    }
+
+    pub fn docs(&self) -> &DocStore<S> {
+        &self.docs
+    }
+
+    pub fn storage(&self) -> &S {
+        self.docs.storage()
+    }
+
+    /// Every view (cloned).
+    pub fn views(&self) -> Vec<RecordView> {
+        self.views.borrow().values().cloned().collect()
+    }
+
+    pub fn view(&self, id: &DocId) -> Option<RecordView> {
+        self.views.borrow().get(id).cloned()
+    }
+
+    pub fn view_count(&self) -> usize {
+        self.views.borrow().len()
+    }
+
+    /// The record a document belongs to: from the index, the views, or a loaded companion's link.
+    pub fn record_of(&self, doc: &DocId) -> Option<DocId> {
+        if let Some(e) = self.index.borrow().get(doc) {
+            return Some(e.record.clone());
+        }
+        if self.views.borrow().contains_key(doc) {
+            return Some(doc.clone());
+        }
+        self.docs.read(doc, |d| match docs::read_kind(d) {
+            Ok(Some(DocKind::Record(_))) => Some(doc.clone()),
+            Ok(Some(DocKind::Companion(_))) => docs::read_companion_link(d).ok().map(|l| l.record),
+            _ => None,
+        })?
+    }
+
+    /// The kind of a record, from its view or its loaded main document.
+    pub fn kind_of(&self, record: &DocId) -> Option<RecordKind> {
+        if let Some(v) = self.views.borrow().get(record) {
+            return Some(v.kind());
+        }
+        match self.docs.read(record, docs::read_kind)? {
+            Ok(Some(DocKind::Record(k))) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// Rebuilds a record's view from its documents and stores it. `Ok(None)` when the main document is not
+    /// on this device (the view is removed).
+    pub async fn refresh_view(&self, record: &DocId) -> Result<Option<RecordView>, StoreError> {
+        if !self.docs.load(record).await? || self.docs.read(record, |d| d.get_heads_len()) == Some(0) {
+            return self.drop_view(record).await.map(|_| None);
+        }
+        let kind = match self.docs.read(record, docs::read_kind) {
+            Some(Ok(Some(DocKind::Record(k)))) => k,
+            _ => return self.drop_view(record).await.map(|_| None),
+        };
+        let mut groups = Vec::new();
+        for &g in companion_groups(kind) {
+            let cid = record.companion(g);
+            if self.docs.load(&cid).await? && self.docs.read(&cid, |d| d.get_heads_len()).unwrap_or(0) > 0 {
+                groups.push((g, cid));
+            }
+        }
+        let view = self.docs.read_many(record, &groups, |main, comps| RecordView::from_docs(record, main, comps));
+        let view = match view {
+            Some(Ok(v)) => v,
+            Some(Err(e)) => return Err(StoreError::corrupt(record, e)),
+            None => return Ok(None),
+        };
+        let json = serde_json::to_string(&view).map_err(StoreError::storage)?;
+        self.storage().put_view(record, json).await?;
+        self.views.borrow_mut().insert(record.clone(), view.clone());
+        Ok(Some(view))
+    }
+
+    async fn drop_view(&self, record: &DocId) -> Result<(), StoreError> {
+        if self.views.borrow_mut().remove(record).is_some() {
+            self.storage().delete_view(record).await?;
+        }
+        Ok(())
+    }
+
+    /// Creates a record's main document locally (`id` is fresh), persists it and builds its view.
+    pub async fn create_record<R: Record>(&self, id: &DocId, record: &R) -> Result<RecordView, StoreError> {
+        let mut doc = AutoCommit::new();
+        docs::init_record(&mut doc, record)?;
+        self.docs.insert(id, doc, Some(R::KIND.as_str()), Some(format!("create {}", R::KIND.as_str()))).await?;
+        self.refresh_view(id).await?.ok_or_else(|| StoreError::NotFound(id.clone()))
+    }
+
+    /// Creates a companion document of `record` (its id is derived from the record's) and rebuilds the view.
+    pub async fn create_companion<C: Companion>(
+        &self,
+        record: &DocId,
+        value: &C,
+        now: Timestamp,
+        by: &UserId,
+    ) -> Result<DocId, StoreError> {
+        let cid = record.companion(C::GROUP);
+        let mut doc = AutoCommit::new();
+        docs::init_companion(&mut doc, record, now, by, value)?;
+        self.docs.insert(&cid, doc, Some(C::GROUP.as_str()), Some(format!("create {}", C::GROUP.as_str()))).await?;
+        self.refresh_view(record).await?;
+        Ok(cid)
+    }
+
+    /// Runs `f` (a domain operation) on the hydrated record and writes back what changed, as one change.
+    pub async fn update_record<R: Record>(
+        &self,
+        id: &DocId,
+        summary: String,
+        f: impl FnOnce(&mut R) -> Result<(), DomainError>,
+    ) -> Result<RecordView, StoreError> {
+        self.docs
+            .change(id, summary, |doc| -> Result<(), StoreError> {
+                let mut r: R = docs::read_record(doc)?;
+                f(&mut r)?;
+                docs::write_record(doc, &r)?;
+                Ok(())
+            })
+            .await?;
+        self.refresh_view(id).await?.ok_or_else(|| StoreError::NotFound(id.clone()))
+    }
+
+    /// Runs `f` on the record's companion of group `C::GROUP` and writes back what changed.
+    pub async fn update_companion<C: Companion>(
+        &self,
+        record: &DocId,
+        summary: String,
+        f: impl FnOnce(&mut C) -> Result<(), DomainError>,
+    ) -> Result<RecordView, StoreError> {
+        let cid = record.companion(C::GROUP);
+        self.docs
+            .change(&cid, summary, |doc| -> Result<(), StoreError> {
+                let mut c: C = docs::read_companion(doc)?;
+                f(&mut c)?;
+                docs::write_companion(doc, &c)?;
+                Ok(())
+            })
+            .await?;
+        self.refresh_view(record).await?.ok_or_else(|| StoreError::NotFound(record.clone()))
+    }
+
+    /// Splices a record's `notes` (character positions), whatever its kind.
+    pub async fn splice_notes(
+        &self,
+        id: &DocId,
+        pos: usize,
+        delete: usize,
+        insert: &str,
+    ) -> Result<RecordView, StoreError> {
+        let kind = match self.kind_of(id) {
+            Some(k) => k,
+            None => {
+                self.docs.load(id).await?;
+                self.kind_of(id).ok_or_else(|| StoreError::NotFound(id.clone()))?
+            }
+        };
+        let summary = format!("notes: {insert:?} at {pos}");
+        match kind {
+            RecordKind::Lead => self.update_record::<Lead>(id, summary, |r| r.notes.splice(pos, delete, insert)).await,
+            RecordKind::Opportunity => {
+                self.update_record::<Opportunity>(id, summary, |r| r.notes.splice(pos, delete, insert)).await
+            }
+            RecordKind::Customer => {
+                self.update_record::<Customer>(id, summary, |r| r.notes.splice(pos, delete, insert)).await
+            }
+            RecordKind::Contact => {
+                self.update_record::<Contact>(id, summary, |r| r.notes.splice(pos, delete, insert)).await
+            }
+            RecordKind::Activity => {
+                self.update_record::<Activity>(id, summary, |r| r.notes.splice(pos, delete, insert)).await
+            }
+        }
+    }
+
+    /// The current `notes` text of a loaded record.
+    pub fn notes(&self, id: &DocId) -> Option<String> {
+        self.docs.read(id, |d| {
+            let (v, obj) = d.get(ROOT, "notes").ok().flatten()?;
+            match v {
+                automerge::Value::Object(ObjType::Text) => d.text(&obj).ok(),
+                automerge::Value::Scalar(s) => s.as_str().map(str::to_string),
+                _ => None,
+            }
+        })?
+    }
+
+    /// The directory, hydrated from its (loaded or stored) document.
+    pub async fn directory(&self, id: &DocId) -> Result<Option<Directory>, StoreError> {
+        if !self.docs.load(id).await? {
+            return Ok(None);
+        }
+        match self.docs.read(id, autosurgeon::hydrate::<_, Directory>) {
+            Some(Ok(dir)) => Ok(Some(dir)),
+            Some(Err(_)) | None => Ok(None),
+        }
+    }
+
+    /// The index as last applied.
+    pub fn index(&self) -> BTreeMap<DocId, IndexEntry> {
+        self.index.borrow().clone()
+    }
+
+    /// Applies the (loaded) index document: remembers its entries, deletes from the device every document
+    /// that was in the previous index and is not in this one, and removes or rebuilds the views concerned.
+    pub async fn apply_index(&self, index_doc: &DocId) -> Result<IndexDiff, StoreError> {
+        self.docs.load(index_doc).await?;
+        let Some(entries) = self.docs.read(index_doc, read_index) else { return Ok(IndexDiff::default()) };
+        let previous: BTreeSet<DocId> = match self.storage().get_kv(INDEX_KEY).await? {
+            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+            None => BTreeSet::new(),
+        };
+        let current: BTreeSet<DocId> = entries.keys().cloned().collect();
+        let mut diff = IndexDiff {
+            added: current.difference(&previous).cloned().collect(),
+            removed: previous.difference(&current).cloned().collect(),
+            touched_records: Vec::new(),
+        };
+        let old = std::mem::replace(&mut *self.index.borrow_mut(), entries);
+        for id in &diff.removed {
+            let record = old.get(id).map(|e| e.record.clone()).unwrap_or_else(|| id.clone());
+            self.docs.delete(id).await?;
+            if &record == id {
+                self.drop_view(id).await?;
+            } else {
+                self.refresh_view(&record).await?;
+            }
+            diff.touched_records.push(record);
+        }
+        let json = serde_json::to_string(&current).map_err(StoreError::storage)?;
+        self.storage().put_kv(INDEX_KEY, Some(json)).await?;
+        Ok(diff)
+    }
+
+    /// Throws away the local copy of a document (before taking the relay's copy after a refusal), keeping
+    /// the record's view until the relay's copy arrives. Returns the unacknowledged edit summaries.
+    pub async fn reset_doc(&self, id: &DocId) -> Result<Vec<String>, StoreError> {
+        let pending = match self.docs.meta(id) {
+            Some(m) => m.pending_edits,
+            None => self.storage().meta(id).await?.map(|m| m.pending_edits).unwrap_or_default(),
+        };
+        self.docs.delete(id).await?;
+        Ok(pending)
+    }
+}
+
+/// How many top-level keys a document has (0 = nothing received yet).
+trait HeadsLen {
+    fn get_heads_len(&self) -> usize;
+}
+
+impl HeadsLen for AutoCommit {
+    fn get_heads_len(&self) -> usize {
+        // An empty document (requested, nothing received yet) has no keys at all.
+        self.keys(ROOT).count()
+    }
+}
+
+/// `FieldGroup` of an index entry's kind, if it names a companion.
+pub fn entry_group(entry: &IndexEntry) -> Option<FieldGroup> {
+    FieldGroup::parse(&entry.kind).filter(|g| *g != FieldGroup::Base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::LeadPii;
+    use crate::store::MemoryStorage;
+    use automerge::transaction::Transactable;
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        futures::executor::block_on(f)
+    }
+
+    fn rep1() -> UserId {
+        UserId::new("rep1")
+    }
+
+    fn now() -> Timestamp {
+        Timestamp::from_millis(1_700_000_000_000)
+    }
+
+    fn lead_id() -> DocId {
+        DocId::from_bytes([9; 16])
+    }
+
+    async fn with_lead() -> Replica<MemoryStorage> {
+        let r = Replica::open(MemoryStorage::new(), 16).await.unwrap();
+        let lead = Lead::new("Acme visit", Some(rep1()), &rep1(), now()).unwrap();
+        r.create_record(&lead_id(), &lead).await.unwrap();
+        r
+    }
+
+    #[test]
+    fn a_created_record_has_a_stored_view_that_survives_a_reopen() {
+        block_on(async {
+            let r = with_lead().await;
+            assert_eq!(r.view(&lead_id()).unwrap().title(), "Acme visit");
+            let pii = LeadPii { phone: "123".into(), email: "a@b.c".into() };
+            r.create_companion(&lead_id(), &pii, now(), &rep1()).await.unwrap();
+            let RecordView::Lead(v) = r.view(&lead_id()).unwrap() else { panic!("not a lead") };
+            assert_eq!(v.pii.unwrap().phone, "123");
+
+            let again = Replica::open(r.docs.into_storage(), 16).await.unwrap();
+            assert_eq!(again.view_count(), 1);
+            assert_eq!(again.docs().loaded_count(), 0, "views are read without loading documents");
+            assert_eq!(again.view(&lead_id()).unwrap().title(), "Acme visit");
+        });
+    }
+
+    #[test]
+    fn updates_and_notes_rebuild_the_view_and_bad_input_is_refused() {
+        block_on(async {
+            let r = with_lead().await;
+            r.update_record::<Lead>(&lead_id(), "rename".into(), |l| {
+                l.name = "Acme HQ visit".into();
+                Ok(())
+            })
+            .await
+            .unwrap();
+            assert_eq!(r.view(&lead_id()).unwrap().title(), "Acme HQ visit");
+            r.splice_notes(&lead_id(), 0, 0, "héllo").await.unwrap();
+            r.splice_notes(&lead_id(), 5, 0, " world").await.unwrap();
+            r.splice_notes(&lead_id(), 1, 1, "e").await.unwrap();
+            assert_eq!(r.notes(&lead_id()).as_deref(), Some("hello world"));
+            let err = r.splice_notes(&lead_id(), 50, 0, "x").await.unwrap_err();
+            assert!(matches!(err, StoreError::Domain(_)), "{err:?}");
+            assert!(matches!(
+                r.splice_notes(&DocId::from_bytes([1; 16]), 0, 0, "x").await,
+                Err(StoreError::NotFound(_))
+            ));
+        });
+    }
+
+    #[test]
+    fn a_document_leaving_the_index_is_deleted_with_its_view() {
+        block_on(async {
+            let r = with_lead().await;
+            let index_id = DocId::from_bytes([2; 16]);
+            let mut index = AutoCommit::new();
+            index.put(ROOT, "kind", "index").unwrap();
+            let docs = index.put_object(ROOT, "docs", ObjType::Map).unwrap();
+            let e = index.put_object(&docs, lead_id().as_str(), ObjType::Map).unwrap();
+            index.put(&e, "kind", "lead").unwrap();
+            index.put(&e, "record", lead_id().as_str()).unwrap();
+            r.docs().insert(&index_id, index, None, None).await.unwrap();
+            let diff = r.apply_index(&index_id).await.unwrap();
+            assert_eq!(diff.added, vec![lead_id()]);
+            assert!(r.view(&lead_id()).is_some());
+
+            r.docs()
+                .write(&index_id, |d| {
+                    let docs = d.get(ROOT, "docs").unwrap().unwrap().1;
+                    d.delete(&docs, lead_id().as_str()).unwrap();
+                })
+                .unwrap();
+            r.docs().persist(&index_id).await.unwrap();
+            let diff = r.apply_index(&index_id).await.unwrap();
+            assert_eq!(diff.removed, vec![lead_id()]);
+            assert!(r.view(&lead_id()).is_none());
+            assert!(!r.docs().load(&lead_id()).await.unwrap(), "document deleted from storage");
+            let again = Replica::open(r.docs.into_storage(), 16).await.unwrap();
+            assert_eq!(again.view_count(), 0);
+        });
+    }
+}

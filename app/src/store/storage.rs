@@ -1,0 +1,60 @@
+//! What the store needs from a persistence backend (IndexedDB in the browser, memory in tests).
+//!
+//! Layout kept by every backend:
+//! - chunks: per document an ordered list of byte chunks (`seq` increasing). Loading a document is loading
+//!   the concatenation of its chunks: a snapshot (from `save`) followed by incremental change chunks.
+//! - meta: per document a [`DocMeta`] (heads, chunk count, stored sync state, unacknowledged local edits).
+//! - views: per record the JSON of its materialized view.
+//! - kv: small values (the remembered session).
+
+use serde::{Deserialize, Serialize};
+
+use super::StoreError;
+use crate::domain::DocId;
+
+/// What the store remembers about one document besides its chunks.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocMeta {
+    /// The document's heads as hex strings, as of its last written chunk.
+    pub heads: Vec<String>,
+    /// How many chunks the document has now (compaction resets this to 1).
+    pub chunks: u32,
+    /// The `seq` the next chunk gets.
+    pub next_seq: u32,
+    /// The encoded `automerge::sync::State` with the relay (only shared heads survive encoding), so a
+    /// reconnect sends only what changed since.
+    #[serde(default)]
+    pub sync_state: Option<Vec<u8>>,
+    /// The document's kind (`lead`, …, `money`, …) when known locally (set on creation), so queued
+    /// creations sync main documents before their companions.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Human summaries of local edits the relay has not acknowledged yet (shown if it refuses them).
+    #[serde(default)]
+    pub pending_edits: Vec<String>,
+}
+
+/// A persistence backend. Single-threaded (the browser), hence no `Send` bounds.
+#[allow(async_fn_in_trait)]
+pub trait Storage {
+    /// All chunks of `doc` in `seq` order; empty when the document is not stored.
+    async fn chunks(&self, doc: &DocId) -> Result<Vec<Vec<u8>>, StoreError>;
+    /// Appends chunk `seq` and writes `meta` in one atomic step. Resolves once durable.
+    async fn append_chunk(&self, doc: &DocId, seq: u32, bytes: Vec<u8>, meta: &DocMeta) -> Result<(), StoreError>;
+    /// Replaces every chunk of `doc` with `seq < snapshot_seq` by the snapshot at `snapshot_seq`, and writes
+    /// `meta`, atomically (compaction).
+    async fn compact(&self, doc: &DocId, snapshot_seq: u32, snapshot: Vec<u8>, meta: &DocMeta)
+        -> Result<(), StoreError>;
+    async fn meta(&self, doc: &DocId) -> Result<Option<DocMeta>, StoreError>;
+    async fn put_meta(&self, doc: &DocId, meta: &DocMeta) -> Result<(), StoreError>;
+    async fn all_meta(&self) -> Result<Vec<(DocId, DocMeta)>, StoreError>;
+    /// Deletes a document's chunks and metadata.
+    async fn delete_doc(&self, doc: &DocId) -> Result<(), StoreError>;
+    async fn put_view(&self, record: &DocId, json: String) -> Result<(), StoreError>;
+    async fn delete_view(&self, record: &DocId) -> Result<(), StoreError>;
+    async fn all_views(&self) -> Result<Vec<(DocId, String)>, StoreError>;
+    async fn get_kv(&self, key: &str) -> Result<Option<String>, StoreError>;
+    async fn put_kv(&self, key: &str, value: Option<String>) -> Result<(), StoreError>;
+    /// Forgets everything (sign-out).
+    async fn clear(&self) -> Result<(), StoreError>;
+}

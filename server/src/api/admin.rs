@@ -1,0 +1,415 @@
+//! Admin endpoints: users and teams. A user lives in two places that must agree: the account (password
+//! hash, disabled flag, sessions) in the account store, and the directory entry (name, role, team) in the
+//! directory document that the sync hub serves. These handlers change both, the directory through the hub
+//! (so clients see it live and index documents follow), and audit every change.
+//!
+//! - `GET /api/v1/users`, `POST /api/v1/users`, `PATCH /api/v1/users/{id}`,
+//!   `DELETE /api/v1/users/{id}/sessions` (revoke every session);
+//! - `GET /api/v1/teams`, `POST /api/v1/teams`, `PATCH /api/v1/teams/{id}` (name, manager, parent).
+
+use axum::{
+    extract::{rejection::JsonRejection, Path, State},
+    http::StatusCode,
+    routing::{delete, get, patch},
+    Json, Router,
+};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use app::domain::{gate::validate_directory, Directory, Role, Team, TeamId, User, UserId};
+
+use crate::{
+    accounts::Account,
+    audit::{directory_changes, AuditAction, AuditEvent},
+    auth::{password, validate_new_password, AuthUser, ClientAddr, EndReason, SessionEnded},
+    error::{json_rejection, ApiError},
+    AppState,
+};
+
+use super::double_option;
+
+/// A user as admins see them: directory entry plus account state.
+#[derive(Serialize)]
+struct UserAdminView {
+    id: UserId,
+    name: String,
+    role: Role,
+    team: Option<TeamId>,
+    /// The manager of the user's team, if any.
+    manager: Option<UserId>,
+    disabled: bool,
+    has_account: bool,
+    sessions: usize,
+}
+
+fn valid_id(field: &str, id: &str) -> Result<(), ApiError> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+        && id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "{field}: {id:?} must be 1-64 characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit"
+        )))
+    }
+}
+
+fn valid_name(field: &str, name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::bad_request(format!("{field}: must be 1 to 100 characters")));
+    }
+    Ok(name.to_string())
+}
+
+/// At least one enabled admin must remain, or nobody could administer the company again.
+fn keeps_an_admin(dir: &Directory) -> Result<(), ApiError> {
+    if dir.users.iter().any(|u| u.role == Role::Admin && !u.disabled) {
+        Ok(())
+    } else {
+        Err(ApiError::conflict("the last enabled admin cannot be demoted or disabled"))
+    }
+}
+
+/// Checks a directory change on a snapshot, applies it through the hub, and audits what changed.
+async fn change_directory<F>(state: &AppState, actor: &UserId, addr: Option<std::net::IpAddr>, f: F) -> Result<(), ApiError>
+where
+    F: Fn(&mut Directory) + Send + 'static,
+{
+    let before = state.hub.directory();
+    let mut after = before.clone();
+    f(&mut after);
+    validate_directory(&after)?;
+    keeps_an_admin(&after)?;
+    state.hub.update_directory(f).await?;
+    let events = directory_changes(Some(actor), &before, &state.hub.directory())
+        .into_iter()
+        .map(|e| e.address(addr))
+        .collect();
+    state.audit.append_all(events).await;
+    Ok(())
+}
+
+async fn list_users(user: AuthUser, State(state): State<AppState>) -> Result<Json<Vec<UserAdminView>>, ApiError> {
+    user.require_role(&state, &[Role::Admin])?;
+    let dir = state.hub.directory();
+    let (accounts, sessions) = state
+        .accounts
+        .run(|s| {
+            let accounts = s.accounts()?;
+            let mut sessions = BTreeMap::new();
+            let now = Utc::now();
+            for a in &accounts {
+                let n = s.sessions_of(&a.user)?.iter().filter(|x| x.expires_at > now).count();
+                sessions.insert(a.user.clone(), n);
+            }
+            Ok((accounts, sessions))
+        })
+        .await?;
+    let out = dir
+        .users
+        .iter()
+        .map(|u| {
+            let account = accounts.iter().find(|a| a.user == u.id);
+            UserAdminView {
+                id: u.id.clone(),
+                name: u.name.clone(),
+                role: u.role,
+                team: u.team.clone(),
+                manager: u.team.as_ref().and_then(|t| dir.team(t)).and_then(|t| t.manager.clone()),
+                disabled: u.disabled || account.is_some_and(|a| a.disabled),
+                has_account: account.is_some(),
+                sessions: sessions.get(&u.id).copied().unwrap_or(0),
+            }
+        })
+        .collect();
+    Ok(Json(out))
+}
+
+#[derive(Deserialize)]
+struct NewUser {
+    id: String,
+    name: String,
+    role: Role,
+    #[serde(default)]
+    team: Option<TeamId>,
+    password: String,
+}
+
+async fn create_user(
+    admin: AuthUser,
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    body: Result<Json<NewUser>, JsonRejection>,
+) -> Result<(StatusCode, Json<User>), ApiError> {
+    admin.require_role(&state, &[Role::Admin])?;
+    let Json(req) = body.map_err(json_rejection)?;
+    valid_id("id", &req.id)?;
+    let name = valid_name("name", &req.name)?;
+    validate_new_password(&req.password)?;
+    let dir = state.hub.directory();
+    if let Some(t) = &req.team {
+        if dir.team(t).is_none() {
+            return Err(ApiError::bad_request(format!("team: unknown team {t:?}")));
+        }
+    }
+    let id = UserId::new(req.id.clone());
+    if dir.user(&id).is_some() {
+        return Err(ApiError::conflict(format!("user {id} already exists")));
+    }
+    let hash = password::hash_async(req.password).await?;
+    let account = Account { user: id.clone(), password_hash: hash, disabled: false, created_at: Utc::now() };
+    state.accounts.run(move |s| s.insert_account(&account)).await?;
+    let user = User { id: id.clone(), name, role: req.role, team: req.team, disabled: false };
+    let new = user.clone();
+    change_directory(&state, &admin.user, addr, move |d| {
+        if d.user(&new.id).is_none() {
+            d.users.push(new.clone());
+        }
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+#[derive(Deserialize)]
+struct UserPatch {
+    name: Option<String>,
+    role: Option<Role>,
+    #[serde(default, deserialize_with = "double_option")]
+    team: Option<Option<TeamId>>,
+    disabled: Option<bool>,
+    password: Option<String>,
+}
+
+async fn ended_sessions(state: &AppState, user: &UserId, reason: EndReason) -> Result<u64, ApiError> {
+    let id = user.clone();
+    let n = state.accounts.run(move |s| s.delete_sessions_of(&id)).await?;
+    state.sessions.publish(SessionEnded { user: user.clone(), session: None, reason });
+    Ok(n)
+}
+
+async fn update_user(
+    admin: AuthUser,
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+    body: Result<Json<UserPatch>, JsonRejection>,
+) -> Result<Json<User>, ApiError> {
+    admin.require_role(&state, &[Role::Admin])?;
+    let Json(p) = body.map_err(json_rejection)?;
+    let id = UserId::new(id);
+    let dir = state.hub.directory();
+    if dir.user(&id).is_none() {
+        return Err(ApiError::not_found(format!("no user {id}")));
+    }
+    let name = p.name.as_deref().map(|n| valid_name("name", n)).transpose()?;
+    if let Some(Some(t)) = &p.team {
+        if dir.team(t).is_none() {
+            return Err(ApiError::bad_request(format!("team: unknown team {t:?}")));
+        }
+    }
+    if p.disabled == Some(true) && id == admin.user {
+        return Err(ApiError::conflict("you cannot disable your own account"));
+    }
+    if let Some(pw) = &p.password {
+        validate_new_password(pw)?;
+    }
+
+    // The directory first: it refuses what would leave the company without an admin.
+    let (role, team, disabled) = (p.role, p.team.clone(), p.disabled);
+    let target = id.clone();
+    change_directory(&state, &admin.user, addr, move |d| {
+        if let Some(u) = d.users.iter_mut().find(|u| u.id == target) {
+            if let Some(n) = &name {
+                u.name = n.clone();
+            }
+            if let Some(r) = role {
+                u.role = r;
+            }
+            if let Some(t) = &team {
+                u.team = t.clone();
+            }
+            if let Some(x) = disabled {
+                u.disabled = x;
+            }
+        }
+    })
+    .await?;
+
+    if let Some(x) = p.disabled {
+        let target = id.clone();
+        let has_account = state.accounts.run(move |s| s.account(&target)).await?.is_some();
+        if has_account {
+            let target = id.clone();
+            state.accounts.run(move |s| s.set_disabled(&target, x)).await?;
+        }
+        if x {
+            // Disabling ends every session and every open socket of the user at once.
+            let n = ended_sessions(&state, &id, EndReason::UserDisabled).await?;
+            state.hub.disconnect_user(&id);
+            tracing::info!(user = %id, sessions = n, "user disabled");
+        }
+    }
+    if let Some(pw) = p.password {
+        let hash = password::hash_async(pw).await?;
+        let target = id.clone();
+        state
+            .accounts
+            .run(move |s| match s.account(&target)? {
+                Some(_) => s.set_password_hash(&target, &hash),
+                None => s.insert_account(&Account {
+                    user: target.clone(),
+                    password_hash: hash,
+                    disabled: false,
+                    created_at: Utc::now(),
+                }),
+            })
+            .await?;
+        ended_sessions(&state, &id, EndReason::Revoked).await?;
+        state
+            .audit
+            .append(AuditEvent::new(AuditAction::PasswordChanged, Some(&admin.user)).target(&id).address(addr))
+            .await;
+    }
+    let user = state.hub.directory().user(&id).cloned().ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
+    Ok(Json(user))
+}
+
+async fn revoke_sessions(
+    admin: AuthUser,
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    admin.require_role(&state, &[Role::Admin])?;
+    let id = UserId::new(id);
+    if state.hub.directory().user(&id).is_none() {
+        return Err(ApiError::not_found(format!("no user {id}")));
+    }
+    let n = ended_sessions(&state, &id, EndReason::Revoked).await?;
+    state
+        .audit
+        .append(
+            AuditEvent::new(AuditAction::SessionRevoked, Some(&admin.user))
+                .target(&id)
+                .detail(serde_json::json!({ "sessions": n }))
+                .address(addr),
+        )
+        .await;
+    Ok(Json(serde_json::json!({ "revoked": n })))
+}
+
+async fn list_teams(user: AuthUser, State(state): State<AppState>) -> Result<Json<Vec<Team>>, ApiError> {
+    user.profile(&state)?;
+    Ok(Json(state.hub.directory().teams))
+}
+
+#[derive(Deserialize)]
+struct NewTeam {
+    id: String,
+    name: String,
+    #[serde(default)]
+    manager: Option<UserId>,
+    #[serde(default)]
+    parent: Option<TeamId>,
+}
+
+fn check_manager(dir: &Directory, manager: &Option<UserId>) -> Result<(), ApiError> {
+    if let Some(m) = manager {
+        match dir.user(m) {
+            Some(u) if u.role == Role::SalesManager || u.role == Role::Admin => {}
+            Some(_) => return Err(ApiError::bad_request(format!("manager: {m} is not a sales manager"))),
+            None => return Err(ApiError::bad_request(format!("manager: unknown user {m:?}"))),
+        }
+    }
+    Ok(())
+}
+
+async fn create_team(
+    admin: AuthUser,
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    body: Result<Json<NewTeam>, JsonRejection>,
+) -> Result<(StatusCode, Json<Team>), ApiError> {
+    admin.require_role(&state, &[Role::Admin])?;
+    let Json(req) = body.map_err(json_rejection)?;
+    valid_id("id", &req.id)?;
+    let name = valid_name("name", &req.name)?;
+    let dir = state.hub.directory();
+    let id = TeamId::new(req.id);
+    if dir.team(&id).is_some() {
+        return Err(ApiError::conflict(format!("team {id} already exists")));
+    }
+    check_manager(&dir, &req.manager)?;
+    let team = Team { id, name, manager: req.manager, parent: req.parent };
+    let new = team.clone();
+    change_directory(&state, &admin.user, addr, move |d| {
+        if d.team(&new.id).is_none() {
+            d.teams.push(new.clone());
+        }
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(team)))
+}
+
+#[derive(Deserialize)]
+struct TeamPatch {
+    name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    manager: Option<Option<UserId>>,
+    #[serde(default, deserialize_with = "double_option")]
+    parent: Option<Option<TeamId>>,
+}
+
+async fn update_team(
+    admin: AuthUser,
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Path(id): Path<String>,
+    body: Result<Json<TeamPatch>, JsonRejection>,
+) -> Result<Json<Team>, ApiError> {
+    admin.require_role(&state, &[Role::Admin])?;
+    let Json(p) = body.map_err(json_rejection)?;
+    let id = TeamId::new(id);
+    let dir = state.hub.directory();
+    if dir.team(&id).is_none() {
+        return Err(ApiError::not_found(format!("no team {id}")));
+    }
+    let name = p.name.as_deref().map(|n| valid_name("name", n)).transpose()?;
+    if let Some(m) = &p.manager {
+        check_manager(&dir, m)?;
+    }
+    if p.parent.as_ref().is_some_and(|x| x.as_ref() == Some(&id)) {
+        return Err(ApiError::bad_request("parent: a team cannot be its own parent"));
+    }
+    let target = id.clone();
+    let (manager, parent) = (p.manager, p.parent);
+    change_directory(&state, &admin.user, addr, move |d| {
+        if let Some(t) = d.teams.iter_mut().find(|t| t.id == target) {
+            if let Some(n) = &name {
+                t.name = n.clone();
+            }
+            if let Some(m) = &manager {
+                t.manager = m.clone();
+            }
+            if let Some(x) = &parent {
+                t.parent = x.clone();
+            }
+        }
+    })
+    .await?;
+    let team = state.hub.directory().team(&id).cloned().ok_or_else(|| ApiError::not_found(format!("no team {id}")))?;
+    Ok(Json(team))
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/users", get(list_users).post(create_user))
+        .route("/api/v1/users/{id}", patch(update_user))
+        .route("/api/v1/users/{id}/sessions", delete(revoke_sessions))
+        .route("/api/v1/teams", get(list_teams).post(create_team))
+        .route("/api/v1/teams/{id}", patch(update_team))
+}

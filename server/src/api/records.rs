@@ -1,0 +1,146 @@
+//! `GET /api/v1/{leads,opportunities,customers,contacts,activities}` and `/{kind}/{id}`: the materialized
+//! records the signed-in user may read, filtered by exactly the policy sync uses (`app::domain::access`):
+//! a hidden record is absent (a single one answers 404, as a missing one does), a hidden field group is
+//! absent from the JSON, not null. Every read is audited.
+
+use automerge::Automerge;
+use axum::{
+    extract::{rejection::QueryRejection, Path, Query, State},
+    http::{HeaderMap, HeaderValue},
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use serde::Deserialize;
+
+use app::domain::{access, companion_groups, Directory, DocId, FieldGroup, RecordKind, RecordMeta, RecordView, UserId};
+
+use crate::{
+    audit::{AuditAction, AuditEvent},
+    auth::{AuthUser, ClientAddr},
+    error::ApiError,
+    AppState,
+};
+
+/// Largest page of a list.
+const MAX_LIMIT: usize = 5000;
+
+fn parse_kind(plural: &str) -> Result<RecordKind, ApiError> {
+    RecordKind::ALL.into_iter().find(|k| k.plural() == plural).ok_or_else(|| {
+        let known: Vec<_> = RecordKind::ALL.iter().map(|k| k.plural()).collect();
+        ApiError::not_found(format!("no collection {plural:?}; there are {}", known.join(", ")))
+    })
+}
+
+/// The record's view as `user` may see it, or `None` if they may not see it (or it is gone).
+pub async fn materialize(
+    state: &AppState,
+    dir: &Directory,
+    user: &UserId,
+    id: &DocId,
+    meta: &RecordMeta,
+) -> Result<Option<RecordView>, ApiError> {
+    let acc = access(user, dir, meta);
+    if !acc.visible() {
+        return Ok(None);
+    }
+    let Some(main) = state.hub.load(id).await? else { return Ok(None) };
+    let mut companions: Vec<(FieldGroup, Automerge)> = Vec::new();
+    for g in companion_groups(meta.kind) {
+        if acc.group(*g).can_read() {
+            if let Some(doc) = state.hub.load(&id.companion(*g)).await? {
+                companions.push((*g, doc));
+            }
+        }
+    }
+    let refs: Vec<(FieldGroup, &Automerge)> = companions.iter().map(|(g, d)| (*g, d)).collect();
+    let mut view = RecordView::from_docs(id, &main, &refs)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("document {id} does not read as a record: {e}")))?;
+    // The companions passed were already filtered; redacting again keeps this true whatever changes above.
+    view.redact(&acc);
+    Ok(Some(view))
+}
+
+/// Every record of `kind` that `user` may see, in id order.
+pub async fn visible(state: &AppState, user: &UserId, kind: RecordKind) -> Result<Vec<RecordView>, ApiError> {
+    let dir = state.hub.directory();
+    let mut out = Vec::new();
+    for (id, meta) in state.hub.list(kind).await? {
+        match materialize(state, &dir, user, &id, &meta).await {
+            Ok(Some(v)) => out.push(v),
+            Ok(None) => {}
+            // One unreadable document must not take the whole list down; it is logged.
+            Err(ApiError::Internal(e)) => tracing::error!(error = ?e, "skipping a record in a list"),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+async fn list(
+    user: AuthUser,
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Path(plural): Path<String>,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let kind = parse_kind(&plural)?;
+    let Query(p) = params.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let limit = p.limit.unwrap_or(MAX_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::bad_request(format!("limit: {limit} is not between 1 and {MAX_LIMIT}")));
+    }
+    user.profile(&state)?;
+    let all = visible(&state, &user.user, kind).await?;
+    let total = all.len();
+    let page: Vec<RecordView> = all.into_iter().skip(p.offset.unwrap_or(0)).take(limit).collect();
+    let ids: Vec<&str> = page.iter().map(|v| v.id().as_str()).collect();
+    state
+        .audit
+        .append(
+            AuditEvent::new(AuditAction::RecordRead, Some(&user.user))
+                .target(kind.plural())
+                .detail(serde_json::json!({ "count": ids.len(), "ids": ids }))
+                .address(addr),
+        )
+        .await;
+    let mut headers = HeaderMap::new();
+    headers.insert("x-total-count", HeaderValue::from(total));
+    Ok((headers, Json(page)).into_response())
+}
+
+async fn one(
+    user: AuthUser,
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Path((plural, id)): Path<(String, String)>,
+) -> Result<Json<RecordView>, ApiError> {
+    let kind = parse_kind(&plural)?;
+    user.profile(&state)?;
+    let missing = || ApiError::not_found(format!("no {} with id {id:?}", kind.as_str()));
+    let doc_id = DocId::parse(&id).map_err(|_| missing())?;
+    let meta = state.hub.list(kind).await?.into_iter().find(|(d, _)| d == &doc_id).map(|(_, m)| m);
+    let Some(meta) = meta else { return Err(missing()) };
+    let dir = state.hub.directory();
+    let view = materialize(&state, &dir, &user.user, &doc_id, &meta).await?.ok_or_else(missing)?;
+    state
+        .audit
+        .append(
+            AuditEvent::new(AuditAction::RecordRead, Some(&user.user))
+                .target(&doc_id)
+                .detail(serde_json::json!({ "kind": kind.as_str(), "groups": view.groups() }))
+                .address(addr),
+        )
+        .await;
+    Ok(Json(view))
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/{kind}", get(list)).route("/api/v1/{kind}/{id}", get(one))
+}

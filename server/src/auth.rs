@@ -1,0 +1,406 @@
+//! Sign-in and sessions: `POST /api/login`, `POST /api/logout`, `GET /api/me`, `POST /api/me/password`, and
+//! the [`AuthUser`] extractor every protected handler (REST and `/sync`) takes.
+//!
+//! # Layout
+//! - `auth/password.rs`: argon2id hashing (on the blocking pool).
+//! - `auth/token.rs`: session tokens, the cookie, finding a request's token.
+//! - `auth/rate_limit.rs`: failed-login counters per account and per address.
+//!
+//! A session ends when it expires, on logout, when an admin revokes it, or when its user is disabled;
+//! [`SessionWatch`] lets a long-lived connection (a sync socket) end at that very moment.
+
+pub mod password;
+pub mod rate_limit;
+pub mod token;
+
+use axum::{
+    extract::{rejection::JsonRejection, ConnectInfo, FromRequestParts, State},
+    http::{header, request::Parts, HeaderMap, HeaderValue},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::{net::IpAddr, net::SocketAddr, time::Instant};
+use tokio::sync::broadcast;
+
+use app::domain::{DocId, Role, TeamId, User, UserId};
+
+use crate::{
+    accounts::{Accounts, Session, SessionId},
+    audit::{AuditAction, AuditEvent},
+    error::{json_rejection, ApiError},
+    AppState,
+};
+
+pub use rate_limit::LoginLimiter;
+
+/// Longest accepted username and password (argon2 over megabytes would be a cheap denial of service).
+const MAX_USERNAME: usize = 64;
+const MAX_PASSWORD: usize = 1024;
+
+/// Why a session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndReason {
+    Expired,
+    LoggedOut,
+    Revoked,
+    UserDisabled,
+}
+
+/// A session (or all of a user's sessions) ended; long-lived connections listen for these.
+#[derive(Clone, Debug)]
+pub struct SessionEnded {
+    pub user: UserId,
+    /// `None` = every session of the user.
+    pub session: Option<SessionId>,
+    pub reason: EndReason,
+}
+
+/// The broadcast of ended sessions. Cheap to clone.
+#[derive(Clone)]
+pub struct SessionEvents {
+    tx: broadcast::Sender<SessionEnded>,
+}
+
+impl Default for SessionEvents {
+    fn default() -> Self {
+        SessionEvents { tx: broadcast::channel(1024).0 }
+    }
+}
+
+impl SessionEvents {
+    pub fn publish(&self, ended: SessionEnded) {
+        // No receivers is fine: nobody is connected.
+        let _ = self.tx.send(ended);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<SessionEnded> {
+        self.tx.subscribe()
+    }
+}
+
+/// A signed-in user, from the `crm_session` cookie, an `Authorization: Bearer` header or `?token=`.
+/// What the user may see is decided by `app::domain::access` against the directory, never here.
+#[derive(Clone, Debug)]
+pub struct AuthUser {
+    pub user: UserId,
+    pub session: SessionId,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl AuthUser {
+    /// The user's directory entry (name, role, team), or 401 if they left the directory or were disabled.
+    pub fn profile(&self, state: &AppState) -> Result<User, ApiError> {
+        state
+            .hub
+            .directory()
+            .user(&self.user)
+            .filter(|u| !u.disabled)
+            .cloned()
+            .ok_or_else(|| ApiError::unauthorized("account_disabled", "this account is disabled"))
+    }
+
+    /// The user's profile if their role is one of `roles`, else 403.
+    pub fn require_role(&self, state: &AppState, roles: &[Role]) -> Result<User, ApiError> {
+        let u = self.profile(state)?;
+        if roles.contains(&u.role) {
+            Ok(u)
+        } else {
+            Err(ApiError::forbidden(format!("this needs one of the roles: {}", role_list(roles))))
+        }
+    }
+
+    /// Subscribes now to the end of this session. Take it when a socket opens, then await
+    /// [`SessionWatch::ended`] beside the socket's work.
+    pub fn watch(&self, state: &AppState) -> SessionWatch {
+        SessionWatch {
+            rx: state.sessions.subscribe(),
+            accounts: state.accounts.clone(),
+            user: self.user.clone(),
+            session: self.session.clone(),
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+fn role_list(roles: &[Role]) -> String {
+    roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// Resolves when a session ends (see [`AuthUser::watch`]).
+pub struct SessionWatch {
+    rx: broadcast::Receiver<SessionEnded>,
+    accounts: Accounts,
+    user: UserId,
+    session: SessionId,
+    expires_at: DateTime<Utc>,
+}
+
+impl SessionWatch {
+    pub async fn ended(mut self) -> EndReason {
+        let left = (self.expires_at - Utc::now()).to_std().unwrap_or_default();
+        let expiry = tokio::time::sleep(left);
+        tokio::pin!(expiry);
+        loop {
+            tokio::select! {
+                _ = &mut expiry => return EndReason::Expired,
+                ev = self.rx.recv() => match ev {
+                    Ok(e) if e.user == self.user && e.session.as_ref().is_none_or(|s| s == &self.session) => {
+                        return e.reason;
+                    }
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        // Events were missed: ask the store whether this session still stands.
+                        let (id, user) = (self.session.clone(), self.user.clone());
+                        let alive = self
+                            .accounts
+                            .run(move |s| {
+                                let session = s.session(&id)?;
+                                let account = s.account(&user)?;
+                                Ok(session.is_some() && account.is_some_and(|a| !a.disabled))
+                            })
+                            .await;
+                        if !matches!(alive, Ok(true)) {
+                            return EndReason::Revoked;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+                },
+            }
+        }
+    }
+}
+
+/// The client's IP address (from the connection), for rate limiting and the audit log.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
+    }
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(token) = token::from_parts(parts) else {
+            return Err(ApiError::unauthorized("unauthenticated", "sign in first (no session token)"));
+        };
+        let id = token::session_id(&token);
+        let now = Utc::now();
+        let (session, account) = state
+            .accounts
+            .run(move |s| {
+                let Some(session) = s.session(&id)? else { return Ok((None, None)) };
+                if session.expires_at <= now {
+                    s.delete_session(&id)?;
+                    return Ok((Some(session), None));
+                }
+                let account = s.account(&session.user)?;
+                Ok((Some(session), account))
+            })
+            .await?;
+        let Some(session) = session else {
+            return Err(ApiError::unauthorized("invalid_session", "this session token is not valid; sign in again"));
+        };
+        if session.expires_at <= now {
+            return Err(ApiError::unauthorized("session_expired", "this session has expired; sign in again"));
+        }
+        let in_directory = state.hub.directory().user(&session.user).is_some_and(|u| !u.disabled);
+        if !account.is_some_and(|a| !a.disabled) || !in_directory {
+            return Err(ApiError::unauthorized("account_disabled", "this account is disabled"));
+        }
+        Ok(AuthUser { user: session.user, session: session.id, expires_at: session.expires_at })
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+/// The signed-in user as the client sees them.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct UserView {
+    pub id: UserId,
+    pub name: String,
+    pub role: Role,
+    pub team: Option<TeamId>,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        UserView { id: u.id.clone(), name: u.name.clone(), role: u.role, team: u.team.clone() }
+    }
+}
+
+/// The body of `POST /api/login` (with `token`) and `GET /api/me` (without).
+#[derive(Serialize)]
+struct SessionBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<String>,
+    user: UserView,
+    index_doc: DocId,
+    directory_doc: DocId,
+    expires_at: DateTime<Utc>,
+}
+
+fn session_body(state: &AppState, token: Option<String>, user: &User, expires_at: DateTime<Utc>) -> SessionBody {
+    SessionBody {
+        token,
+        user: user.into(),
+        index_doc: state.hub.index_doc_id(&user.id),
+        directory_doc: state.hub.directory_doc_id(),
+        expires_at,
+    }
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    body: Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body.map_err(json_rejection)?;
+    let username = req.username.trim().to_string();
+    if username.is_empty() || username.len() > MAX_USERNAME {
+        return Err(ApiError::bad_request(format!("username: must be 1 to {MAX_USERNAME} characters")));
+    }
+    if req.password.is_empty() || req.password.len() > MAX_PASSWORD {
+        return Err(ApiError::bad_request(format!("password: must be 1 to {MAX_PASSWORD} bytes")));
+    }
+    let user_id = UserId::new(username.clone());
+    if let Err(wait) = state.limiter.check(&username, addr, Instant::now()) {
+        state
+            .audit
+            .append(
+                AuditEvent::new(AuditAction::LoginRateLimited, None)
+                    .target(&username)
+                    .detail(serde_json::json!({ "retry_after_secs": wait }))
+                    .address(addr),
+            )
+            .await;
+        return Err(ApiError::TooManyRequests { retry_after_secs: wait });
+    }
+    let account = {
+        let id = user_id.clone();
+        state.accounts.run(move |s| s.account(&id)).await?
+    };
+    let ok = password::verify_async(req.password, account.as_ref().map(|a| a.password_hash.clone())).await;
+    let failed = |reason: &'static str| {
+        AuditEvent::new(AuditAction::LoginFailed, None)
+            .target(&username)
+            .detail(serde_json::json!({ "reason": reason }))
+            .address(addr)
+    };
+    if !ok {
+        state.limiter.record_failure(&username, addr, Instant::now());
+        let reason = if account.is_some() { "wrong_password" } else { "unknown_user" };
+        state.audit.append(failed(reason)).await;
+        return Err(ApiError::unauthorized("invalid_credentials", "wrong username or password"));
+    }
+    let profile = state.hub.directory().user(&user_id).cloned();
+    let Some(profile) = profile.filter(|u| !u.disabled && account.as_ref().is_some_and(|a| !a.disabled)) else {
+        state.audit.append(failed("disabled")).await;
+        return Err(ApiError::forbidden("this account is disabled"));
+    };
+    state.limiter.record_success(&username);
+
+    let (token, id) = token::new_token();
+    let now = Utc::now();
+    let ttl = state.config.session_ttl_secs;
+    let expires_at = now + Duration::seconds(i64::try_from(ttl).unwrap_or(i64::MAX / 1000).min(100 * 365 * 86400));
+    let session =
+        Session { id, user: user_id.clone(), created_at: now, expires_at, address: addr.map(|a| a.to_string()) };
+    state.accounts.run(move |s| s.insert_session(&session)).await?;
+    state.audit.append(AuditEvent::new(AuditAction::LoginOk, Some(&user_id)).address(addr)).await;
+
+    let body = session_body(&state, Some(token.clone()), &profile, expires_at);
+    let mut headers = HeaderMap::new();
+    let cookie = HeaderValue::from_str(&token::set_cookie(&token, ttl)).map_err(anyhow::Error::new)?;
+    headers.insert(header::SET_COOKIE, cookie);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok((headers, Json(body)).into_response())
+}
+
+async fn logout(user: AuthUser, State(state): State<AppState>, ClientAddr(addr): ClientAddr) -> Result<Response, ApiError> {
+    let id = user.session.clone();
+    state.accounts.run(move |s| s.delete_session(&id)).await?;
+    state.sessions.publish(SessionEnded {
+        user: user.user.clone(),
+        session: Some(user.session.clone()),
+        reason: EndReason::LoggedOut,
+    });
+    state.audit.append(AuditEvent::new(AuditAction::Logout, Some(&user.user)).address(addr)).await;
+    let mut headers = HeaderMap::new();
+    headers.insert(header::SET_COOKIE, HeaderValue::from_str(&token::clear_cookie()).map_err(anyhow::Error::new)?);
+    Ok((headers, Json(serde_json::json!({ "ok": true }))).into_response())
+}
+
+async fn me(user: AuthUser, State(state): State<AppState>) -> Result<Json<SessionBody>, ApiError> {
+    let profile = user.profile(&state)?;
+    Ok(Json(session_body(&state, None, &profile, user.expires_at)))
+}
+
+#[derive(Deserialize)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// Changing one's password ends every other session of the user.
+async fn change_password(
+    user: AuthUser,
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    body: Result<Json<PasswordChange>, JsonRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Json(req) = body.map_err(json_rejection)?;
+    validate_new_password(&req.new_password)?;
+    let id = user.user.clone();
+    let account = state.accounts.run(move |s| s.account(&id)).await?;
+    if !password::verify_async(req.current_password, account.map(|a| a.password_hash)).await {
+        return Err(ApiError::unauthorized("invalid_credentials", "current_password: wrong password"));
+    }
+    let hash = password::hash_async(req.new_password).await?;
+    let (id, keep) = (user.user.clone(), user.session.clone());
+    let ended = state
+        .accounts
+        .run(move |s| {
+            s.set_password_hash(&id, &hash)?;
+            let others: Vec<_> = s.sessions_of(&id)?.into_iter().filter(|x| x.id != keep).collect();
+            for x in &others {
+                s.delete_session(&x.id)?;
+            }
+            Ok(others)
+        })
+        .await?;
+    for s in ended {
+        state.sessions.publish(SessionEnded { user: s.user, session: Some(s.id), reason: EndReason::Revoked });
+    }
+    state.audit.append(AuditEvent::new(AuditAction::PasswordChanged, Some(&user.user)).address(addr)).await;
+    Ok(Json(serde_json::json!({ "ok": true })))
+}
+
+/// The rule for new passwords (admin-set and self-set).
+pub fn validate_new_password(pw: &str) -> Result<(), ApiError> {
+    if pw.chars().count() < 8 || pw.len() > MAX_PASSWORD {
+        return Err(ApiError::bad_request(format!("new_password: must be 8 characters to {MAX_PASSWORD} bytes")));
+    }
+    Ok(())
+}
+
+/// Sign-in routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/login", post(login))
+        .route("/api/logout", post(logout))
+        .route("/api/me", get(me))
+        .route("/api/me/password", post(change_password))
+}

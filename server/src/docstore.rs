@@ -1,0 +1,157 @@
+//! Document storage: Automerge documents as chunks (a snapshot plus incremental changes appended after it),
+//! with per-document metadata kept beside them for fast policy checks.
+//!
+//! # Layout
+//! - `docstore.rs`: the [`DocStore`] trait, [`StoreError`], and [`open_sqlite`].
+//! - `docstore/meta.rs`: [`DocMeta`] and [`DocKind`], read from a document's top-level keys.
+//! - `docstore/memory.rs`: [`MemoryStore`], for tests.
+//! - `docstore/sqlite.rs`: [`SqliteStore`], the default (WAL, group commit, embedded migrations).
+//!
+//! The trait is blocking: the sync hub calls it from `spawn_blocking`. `append` returns only once the chunk
+//! is durable (committed), which is what lets the relay acknowledge a change.
+
+mod memory;
+mod meta;
+mod sqlite;
+
+pub use memory::MemoryStore;
+pub use meta::{DocKind, DocMeta};
+pub use sqlite::SqliteStore;
+
+use app::domain::DocId;
+use std::path::Path;
+
+/// A storage failure. Never caused by user input: the hub validates documents before storing them.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("storage i/o: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("stored document {id} is corrupt: {reason}")]
+    Corrupt { id: String, reason: String },
+    #[error("storage writer has stopped")]
+    Closed,
+}
+
+/// A stored document: its chunks in order (first may be a snapshot), and the sequence number of the last one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Chunks {
+    pub chunks: Vec<Vec<u8>>,
+    pub last_seq: u64,
+}
+
+impl Chunks {
+    /// Loads the chunks into one document. Corrupt chunks are an error, not a panic.
+    pub fn load(&self, id: &DocId) -> Result<automerge::Automerge, StoreError> {
+        let mut doc = automerge::Automerge::new();
+        for c in &self.chunks {
+            doc.load_incremental(c)
+                .map_err(|e| StoreError::Corrupt { id: id.to_string(), reason: e.to_string() })?;
+        }
+        Ok(doc)
+    }
+}
+
+/// Where documents live. Implementations are cheap to share (`Arc<dyn DocStore>`).
+pub trait DocStore: Send + Sync + 'static {
+    /// Appends one chunk (incremental changes, or a whole document for a new one) and records `meta`.
+    /// Returns the chunk's sequence number once the write is durable.
+    fn append(&self, id: &DocId, chunk: &[u8], meta: &DocMeta) -> Result<u64, StoreError>;
+
+    /// Appends many chunks (bulk import); each returns once durable. Implementations may commit them
+    /// together. The default appends one by one.
+    fn append_batch(&self, items: &[(DocId, Vec<u8>, DocMeta)]) -> Result<Vec<u64>, StoreError> {
+        items.iter().map(|(id, chunk, meta)| self.append(id, chunk, meta)).collect()
+    }
+
+    /// Replaces every chunk up to and including `upto_seq` by `snapshot` (a full save of those chunks or
+    /// more). Chunks appended after `upto_seq` are kept.
+    fn compact(&self, id: &DocId, snapshot: &[u8], upto_seq: u64) -> Result<(), StoreError>;
+
+    /// The document's chunks, or `None` if it was never stored.
+    fn load(&self, id: &DocId) -> Result<Option<Chunks>, StoreError>;
+
+    /// Every stored document with its metadata (read once at start; the hub keeps it in memory).
+    fn list(&self) -> Result<Vec<(DocId, DocMeta)>, StoreError>;
+}
+
+/// Opens (creating if needed) the SQLite store in `<data>/crm.sqlite3`.
+pub fn open_sqlite(data_dir: &Path) -> Result<SqliteStore, StoreError> {
+    std::fs::create_dir_all(data_dir)?;
+    SqliteStore::open(&data_dir.join("crm.sqlite3"))
+}
+
+#[cfg(test)]
+mod contract_tests {
+    //! The same behaviour, checked on every implementation.
+    use super::*;
+    use automerge::{transaction::Transactable, ReadDoc, ROOT};
+
+    fn doc_with(kind: &str, owner: &str) -> automerge::Automerge {
+        let mut d = automerge::Automerge::new();
+        let mut tx = d.transaction();
+        tx.put(ROOT, "kind", kind).unwrap();
+        tx.put(ROOT, "owner", owner).unwrap();
+        tx.commit();
+        d
+    }
+
+    pub(crate) fn exercise(store: &dyn DocStore) {
+        let id = DocId::from_bytes([5; 16]);
+        assert!(store.load(&id).unwrap().is_none());
+        let mut doc = doc_with("opportunity", "rep1");
+        let meta = DocMeta::read(&doc);
+        let s1 = store.append(&id, &doc.save(), &meta).unwrap();
+        let heads = doc.get_heads();
+        {
+            let mut tx = doc.transaction();
+            tx.put(ROOT, "owner", "rep2").unwrap();
+            tx.commit();
+        }
+        let meta2 = DocMeta::read(&doc);
+        let s2 = store.append(&id, &doc.save_after(&heads), &meta2).unwrap();
+        assert!(s2 > s1);
+        let loaded = store.load(&id).unwrap().unwrap();
+        assert_eq!(loaded.chunks.len(), 2);
+        assert_eq!(loaded.last_seq, s2);
+        let back = loaded.load(&id).unwrap();
+        assert_eq!(back.get_heads(), doc.get_heads());
+        let list = store.list().unwrap();
+        assert_eq!(list, vec![(id.clone(), meta2.clone())]);
+        // Compaction keeps later chunks.
+        let heads2 = doc.get_heads();
+        {
+            let mut tx = doc.transaction();
+            tx.put(ROOT, "name", "x").unwrap();
+            tx.commit();
+        }
+        let s3 = store.append(&id, &doc.save_after(&heads2), &DocMeta::read(&doc)).unwrap();
+        let snap = back.save();
+        store.compact(&id, &snap, s2).unwrap();
+        let loaded = store.load(&id).unwrap().unwrap();
+        assert_eq!(loaded.chunks.len(), 2);
+        assert_eq!(loaded.last_seq, s3);
+        let back = loaded.load(&id).unwrap();
+        assert_eq!(back.get_heads(), doc.get_heads());
+        assert_eq!(back.get(ROOT, "name").unwrap().unwrap().0.as_str(), Some("x"));
+    }
+
+    #[test]
+    fn memory_store_contract() {
+        exercise(&MemoryStore::new());
+    }
+
+    #[test]
+    fn sqlite_store_contract_and_reopen() {
+        let dir = std::env::temp_dir().join(format!("crm-docstore-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        {
+            let store = open_sqlite(&dir).unwrap();
+            exercise(&store);
+        }
+        let store = open_sqlite(&dir).unwrap();
+        assert_eq!(store.list().unwrap().len(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

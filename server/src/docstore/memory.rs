@@ -1,0 +1,67 @@
+//! An in-memory [`DocStore`] for tests: the same contract, nothing survives the process.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use super::{Chunks, DocMeta, DocStore, StoreError};
+use app::domain::DocId;
+
+#[derive(Default)]
+struct Stored {
+    chunks: Vec<(u64, Vec<u8>)>,
+    meta: Option<DocMeta>,
+}
+
+/// Documents in a `HashMap` behind a mutex.
+#[derive(Default)]
+pub struct MemoryStore {
+    docs: Mutex<HashMap<DocId, Stored>>,
+    next_seq: Mutex<u64>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn seq(&self) -> u64 {
+        let mut s = self.next_seq.lock().unwrap_or_else(|e| e.into_inner());
+        *s += 1;
+        *s
+    }
+}
+
+impl DocStore for MemoryStore {
+    fn append(&self, id: &DocId, chunk: &[u8], meta: &DocMeta) -> Result<u64, StoreError> {
+        let seq = self.seq();
+        let mut docs = self.docs.lock().unwrap_or_else(|e| e.into_inner());
+        let d = docs.entry(id.clone()).or_default();
+        d.chunks.push((seq, chunk.to_vec()));
+        d.meta = Some(meta.clone());
+        Ok(seq)
+    }
+
+    fn compact(&self, id: &DocId, snapshot: &[u8], upto_seq: u64) -> Result<(), StoreError> {
+        let mut docs = self.docs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(d) = docs.get_mut(id) {
+            d.chunks.retain(|(s, _)| *s > upto_seq);
+            d.chunks.insert(0, (upto_seq, snapshot.to_vec()));
+        }
+        Ok(())
+    }
+
+    fn load(&self, id: &DocId) -> Result<Option<Chunks>, StoreError> {
+        let docs = self.docs.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(docs.get(id).map(|d| Chunks {
+            chunks: d.chunks.iter().map(|(_, c)| c.clone()).collect(),
+            last_seq: d.chunks.last().map(|(s, _)| *s).unwrap_or(0),
+        }))
+    }
+
+    fn list(&self) -> Result<Vec<(DocId, DocMeta)>, StoreError> {
+        let docs = self.docs.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out: Vec<_> = docs.iter().filter_map(|(id, d)| Some((id.clone(), d.meta.clone()?))).collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+}

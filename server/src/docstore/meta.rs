@@ -1,0 +1,73 @@
+//! What the relay needs to know about a document without loading it: its kind and the keys the policy reads.
+
+pub use app::domain::DocKind;
+use app::domain::{DocId, RecordKind, UserId};
+use automerge::{ReadDoc, ROOT};
+
+/// Per-document metadata, read from the document's top-level keys and stored beside its chunks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocMeta {
+    /// `None`: no `kind`, or one we do not know: never served, never accepted.
+    pub kind: Option<DocKind>,
+    /// Companions: the main document's id (`record`).
+    pub record: Option<DocId>,
+    /// Companions: the main record's kind (`record_kind`).
+    pub record_kind: Option<RecordKind>,
+    /// Records: `owner` (customers: the maintainer). `None` = unassigned.
+    pub owner: Option<UserId>,
+    /// Opportunities, contacts, activities: the linked customer (`customer`).
+    pub customer: Option<DocId>,
+    /// Index documents: whose index (`user`).
+    pub user: Option<UserId>,
+}
+
+impl DocMeta {
+    pub fn unknown() -> DocMeta {
+        DocMeta { kind: None, record: None, record_kind: None, owner: None, customer: None, user: None }
+    }
+
+    /// Reads the metadata of a document. Missing or mistyped keys read as `None` (the write gate refuses
+    /// documents whose keys are wrong; this never fails).
+    pub fn read(doc: &automerge::Automerge) -> DocMeta {
+        let text = |key: &str| -> Option<String> {
+            match doc.get(ROOT, key) {
+                Ok(Some((v, _))) => v.as_str().map(str::to_string),
+                _ => None,
+            }
+        };
+        let kind = text("kind").and_then(|k| DocKind::parse(&k).ok());
+        let id = |key: &str| text(key).and_then(|s| DocId::parse(&s).ok());
+        DocMeta {
+            kind,
+            record: id("record"),
+            record_kind: text("record_kind").and_then(|s| RecordKind::parse(&s).ok()),
+            owner: text("owner").filter(|s| !s.is_empty()).map(UserId::new),
+            customer: id("customer"),
+            user: text("user").map(UserId::new),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+
+    #[test]
+    fn reads_kinds_and_keys() {
+        let rec = DocId::from_bytes([1; 16]);
+        let mut d = automerge::Automerge::new();
+        let mut tx = d.transaction();
+        tx.put(ROOT, "kind", "money").unwrap();
+        tx.put(ROOT, "record", rec.as_str()).unwrap();
+        tx.put(ROOT, "record_kind", "opportunity").unwrap();
+        tx.put(ROOT, "owner", automerge::ScalarValue::Null).unwrap();
+        tx.commit();
+        let m = DocMeta::read(&d);
+        assert_eq!(m.kind, Some(DocKind::Companion(app::domain::FieldGroup::Money)));
+        assert_eq!(m.record, Some(rec));
+        assert_eq!(m.record_kind, Some(RecordKind::Opportunity));
+        assert_eq!(m.owner, None);
+        assert_eq!(DocMeta::read(&automerge::Automerge::new()).kind, None);
+    }
+}

@@ -1,0 +1,198 @@
+//! The relay's in-memory catalog: every document's metadata, the current directory, and what each user's
+//! index holds. All read-gate decisions are made here, from [`app::domain::access`]; nothing else decides
+//! who sees a document.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use app::domain::{access, companion_groups, Directory, DocId, DocKind, FieldGroup, RecordMeta, Role, Scope, UserId};
+
+use crate::docstore::DocMeta;
+
+/// One entry of a user's index document: the document's kind and its record's main id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexEntry {
+    pub kind: &'static str,
+    pub record: DocId,
+}
+
+#[derive(Default)]
+pub struct Catalog {
+    pub metas: HashMap<DocId, DocMeta>,
+    pub directory: Arc<Directory>,
+    /// Customer id → main documents that link to it (their visibility follows its maintainer).
+    pub by_customer: HashMap<DocId, HashSet<DocId>>,
+    /// What each user's index document lists now (kept equal to the stored index documents).
+    pub indexed: HashMap<UserId, BTreeMap<DocId, IndexEntry>>,
+}
+
+impl Catalog {
+    pub fn exists(&self, id: &DocId) -> bool {
+        self.metas.contains_key(id)
+    }
+
+    /// Inserts or replaces a document's metadata, keeping the customer links current.
+    pub fn set_meta(&mut self, id: &DocId, meta: DocMeta) {
+        if let Some(old) = self.metas.get(id) {
+            if let Some(c) = &old.customer {
+                if let Some(set) = self.by_customer.get_mut(c) {
+                    set.remove(id);
+                }
+            }
+        }
+        if let Some(c) = &meta.customer {
+            self.by_customer.entry(c.clone()).or_default().insert(id.clone());
+        }
+        self.metas.insert(id.clone(), meta);
+    }
+
+    /// The policy's view of a main record document (`customer_owner` looked up through its customer link).
+    pub fn record_meta(&self, id: &DocId) -> Option<RecordMeta> {
+        let meta = self.metas.get(id)?;
+        let Some(DocKind::Record(kind)) = meta.kind else { return None };
+        let customer_owner = meta.customer.as_ref().and_then(|c| self.metas.get(c)).and_then(|c| c.owner.clone());
+        Some(RecordMeta { kind, owner: meta.owner.clone(), customer_owner })
+    }
+
+    fn active(&self, user: &UserId) -> bool {
+        self.directory.user(user).is_some_and(|u| !u.disabled)
+    }
+
+    /// The read gate: may `user` receive document `id`? Unknown documents: no.
+    pub fn readable(&self, user: &UserId, id: &DocId) -> bool {
+        let Some(meta) = self.metas.get(id) else { return false };
+        match meta.kind {
+            Some(DocKind::Directory) => self.active(user),
+            Some(DocKind::Index) => meta.user.as_ref() == Some(user) && self.active(user),
+            Some(DocKind::Record(_)) => {
+                self.record_meta(id).is_some_and(|m| access(user, &self.directory, &m).visible())
+            }
+            Some(DocKind::Companion(group)) => self.companion_perm(user, meta, group).can_read(),
+            None => false,
+        }
+    }
+
+    /// A companion's permission: its group's rule on the main record (never on the companion's own keys).
+    pub fn companion_perm(&self, user: &UserId, meta: &DocMeta, group: FieldGroup) -> app::domain::Perm {
+        let Some(rec) = meta.record.as_ref().and_then(|r| self.record_meta(r)) else { return app::domain::Perm::None };
+        if !companion_groups(rec.kind).contains(&group) {
+            return app::domain::Perm::None;
+        }
+        access(user, &self.directory, &rec).group(group)
+    }
+
+    /// The index entry for a record or companion document (`None` for other kinds).
+    pub fn index_entry(&self, id: &DocId) -> Option<IndexEntry> {
+        let meta = self.metas.get(id)?;
+        match meta.kind? {
+            DocKind::Record(k) => Some(IndexEntry { kind: k.as_str(), record: id.clone() }),
+            DocKind::Companion(g) => Some(IndexEntry { kind: g.as_str(), record: meta.record.clone()? }),
+            _ => None,
+        }
+    }
+
+    /// Users who might read a main record: its owner, its customer's maintainer, and everyone whose role
+    /// reaches beyond their own records for this kind. A superset; [`Catalog::readable`] decides.
+    fn candidates(&self, rec: &RecordMeta) -> Vec<UserId> {
+        let dir = &self.directory;
+        let mut out: Vec<UserId> = Vec::new();
+        for u in &dir.users {
+            let Some(rules) = dir.policy.rules(u.role) else { continue };
+            let rule = match rec.kind {
+                app::domain::RecordKind::Lead => rules.leads,
+                app::domain::RecordKind::Opportunity => rules.opportunities,
+                app::domain::RecordKind::Customer => rules.customers,
+                app::domain::RecordKind::Contact => rules.contacts,
+                app::domain::RecordKind::Activity => rules.activities,
+            };
+            let broad = matches!(rule.scope, Scope::All | Scope::Team)
+                || (rule.scope == Scope::OwnOrPool && rec.owner.is_none())
+                || u.role == Role::Admin;
+            if broad || rec.owner.as_ref() == Some(&u.id) || rec.customer_owner.as_ref() == Some(&u.id) {
+                out.push(u.id.clone());
+            }
+        }
+        out
+    }
+
+    /// Every user's readable record and companion documents (what their index should list).
+    pub fn desired_indexes(&self) -> HashMap<UserId, BTreeMap<DocId, IndexEntry>> {
+        let mut out: HashMap<UserId, BTreeMap<DocId, IndexEntry>> =
+            self.directory.users.iter().map(|u| (u.id.clone(), BTreeMap::new())).collect();
+        for (id, meta) in &self.metas {
+            if !matches!(meta.kind, Some(DocKind::Record(_))) {
+                continue;
+            }
+            let Some(rec) = self.record_meta(id) else { continue };
+            let companions: Vec<(DocId, FieldGroup)> = companion_groups(rec.kind)
+                .iter()
+                .map(|g| (id.companion(*g), *g))
+                .filter(|(c, _)| self.metas.contains_key(c))
+                .collect();
+            for user in self.candidates(&rec) {
+                let acc = access(&user, &self.directory, &rec);
+                if !acc.visible() {
+                    continue;
+                }
+                let entry = out.entry(user.clone()).or_default();
+                entry.insert(id.clone(), IndexEntry { kind: rec.kind.as_str(), record: id.clone() });
+                for (c, g) in &companions {
+                    if acc.group(*g).can_read() {
+                        entry.insert(c.clone(), IndexEntry { kind: g.as_str(), record: id.clone() });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Documents whose visibility may change when `id`'s metadata changes: itself, its companions, and
+    /// (for a customer) every record linked to it with their companions.
+    pub fn affected_by(&self, id: &DocId) -> Vec<DocId> {
+        let mut out = vec![id.clone()];
+        let add_with_companions = |d: &DocId, out: &mut Vec<DocId>| {
+            for g in FieldGroup::COMPANIONS {
+                let c = d.companion(g);
+                if self.metas.contains_key(&c) {
+                    out.push(c);
+                }
+            }
+        };
+        add_with_companions(id, &mut out);
+        if let Some(linked) = self.by_customer.get(id) {
+            for d in linked {
+                out.push(d.clone());
+                add_with_companions(d, &mut out);
+            }
+        }
+        if let Some(r) = self.metas.get(id).and_then(|m| m.record.clone()) {
+            out.push(r);
+        }
+        out
+    }
+
+    /// Index changes for `users` over `docs`: per user, entries to add and ids to remove.
+    pub fn index_diff(&self, docs: &[DocId]) -> Vec<(UserId, Vec<(DocId, IndexEntry)>, Vec<DocId>)> {
+        let mut out = Vec::new();
+        for u in &self.directory.users {
+            let current = self.indexed.get(&u.id);
+            let mut add = Vec::new();
+            let mut remove = Vec::new();
+            for d in docs {
+                let has = current.is_some_and(|c| c.contains_key(d));
+                let want = self.readable(&u.id, d) && self.index_entry(d).is_some();
+                if want && !has {
+                    if let Some(e) = self.index_entry(d) {
+                        add.push((d.clone(), e));
+                    }
+                } else if has && !want {
+                    remove.push(d.clone());
+                }
+            }
+            if !add.is_empty() || !remove.is_empty() {
+                out.push((u.id.clone(), add, remove));
+            }
+        }
+        out
+    }
+}

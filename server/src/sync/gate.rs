@@ -1,0 +1,96 @@
+//! The write gate: may this user turn document `before` into `after`? Pure: the hub applies an incoming
+//! sync message to a scratch fork and asks here before anything is stored or forwarded.
+//!
+//! Who may write what, and what a valid document is, is the domain's (`app::domain::gate`). This file
+//! supplies what only the relay knows: the document's role and its record's current metadata.
+
+use app::domain::gate::DocRole;
+use app::domain::{DocId, DocKind, DomainError, UserId};
+use automerge::Automerge;
+
+use super::catalog::Catalog;
+use crate::docstore::DocMeta;
+
+/// Why a change was refused: `path` is the document key it touched (may be empty), `reason` is for people.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("refused at {path:?}: {reason}")]
+pub struct Refusal {
+    pub path: String,
+    pub reason: String,
+}
+
+impl Refusal {
+    pub fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
+        Refusal { path: path.into(), reason: reason.into() }
+    }
+}
+
+impl From<DomainError> for Refusal {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Invalid { field, reason } => Refusal::new(field.clone(), format!("{field}: {reason}")),
+            DomainError::UnknownStage(s) => Refusal::new("stage", format!("unknown stage {s:?}")),
+            DomainError::NotAllowed(m) => Refusal::new("", m),
+            DomainError::Refused { path, reason } => Refusal::new(path, reason),
+        }
+    }
+}
+
+/// Checks a write by `user` to document `id`. `before` is the relay's copy (empty if the document does not
+/// exist yet: `exists == false`); `after` is `before` plus the incoming changes. The rules are the domain's
+/// (`app::domain::gate::check_write`); this adds what only the relay knows: which role the document plays,
+/// whether a companion's record is here, whether a linked customer exists for this user.
+/// Returns the metadata of `after` when the change may be stored.
+pub fn check_write(
+    cat: &Catalog,
+    directory_id: &DocId,
+    user: &UserId,
+    id: &DocId,
+    before: &Automerge,
+    exists: bool,
+    after: &Automerge,
+) -> Result<DocMeta, Refusal> {
+    let meta = DocMeta::read(after);
+    let kind = if exists { cat.metas.get(id).and_then(|m| m.kind) } else { meta.kind };
+    let Some(kind) = kind else {
+        return Err(Refusal::new("kind", "a document needs a known kind"));
+    };
+    if (kind == DocKind::Directory) != (id == directory_id) {
+        return Err(Refusal::new("kind", "there is exactly one directory document"));
+    }
+    let role = match kind {
+        DocKind::Index => DocRole::Index,
+        DocKind::Directory => DocRole::Directory,
+        DocKind::Record(_) => {
+            let link = if exists { cat.metas.get(id).and_then(|m| m.customer.clone()) } else { meta.customer.clone() };
+            let customer_owner = link.as_ref().and_then(|c| cat.metas.get(c)).and_then(|m| m.owner.clone());
+            DocRole::Main { customer_owner }
+        }
+        DocKind::Companion(_) => {
+            let record = if exists { cat.metas.get(id).and_then(|m| m.record.clone()) } else { meta.record.clone() };
+            let Some(record) = record else {
+                return Err(Refusal::new("record", "a companion names its record"));
+            };
+            let Some(rec_meta) = cat.record_meta(&record) else {
+                return Err(Refusal::new("record", "the record is not on the relay yet: sync it first"));
+            };
+            DocRole::Companion { record, meta: rec_meta }
+        }
+    };
+    let before = exists.then_some(before);
+    app::domain::gate::check_write(user, &cat.directory, id, &role, before, after)?;
+    // A customer link must name a customer this user can see (else it would leak or dangle).
+    if matches!(kind, DocKind::Record(_)) {
+        if let Some(c) = &meta.customer {
+            let changed = !exists || cat.metas.get(id).is_none_or(|m| m.customer.as_ref() != Some(c));
+            let is_customer = matches!(
+                cat.metas.get(c).and_then(|m| m.kind),
+                Some(DocKind::Record(app::domain::RecordKind::Customer))
+            );
+            if changed && !(is_customer && cat.readable(user, c)) {
+                return Err(Refusal::new("customer", "no such customer"));
+            }
+        }
+    }
+    Ok(meta)
+}

@@ -1,0 +1,103 @@
+// A stock automerge-repo client (Repo + the websocket client adapter, connecting with ?token=) against the
+// real relay with the demo company: it finds rep1's opportunity by the id REST gives, reads its fields,
+// makes an allowed edit that another client sees, and gets "unavailable" for what its role may not read.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { Repo, documentIdToBinary } from '@automerge/automerge-repo';
+import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket';
+import bs58check from 'bs58check';
+import { startServer, login } from '../support/server.mjs';
+
+let server;
+const repos = [];
+
+before(async () => { server = await startServer(); });
+after(async () => {
+  for (const { repo, adapter } of repos) {
+    try { adapter.disconnect(); } catch { /* already closed */ }
+    try { await repo.shutdown(); } catch { /* nothing to flush */ }
+  }
+  await server?.stop();
+});
+
+async function peer(username) {
+  const session = await login(server.url, username);
+  // No retries: a test must not hide a refused connection behind reconnect attempts.
+  const adapter = new WebSocketClientAdapter(`${server.wsUrl}?token=${session.token}`, 0);
+  const repo = new Repo({ network: [adapter], sharePolicy: async () => false });
+  repos.push({ repo, adapter });
+  await adapter.whenReady();
+  return { repo, session };
+}
+
+async function rest(path, token) {
+  const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(res.status, 200, `${path}: ${res.status}`);
+  const body = await res.json();
+  return Array.isArray(body) ? body : body.items;
+}
+
+/** The companion document id of a record for a field group: first 16 bytes of SHA-256(record bytes ‖ group). */
+function companionId(recordId, group) {
+  const h = createHash('sha256');
+  h.update(Buffer.from(documentIdToBinary(recordId)));
+  h.update(group);
+  return bs58check.encode(h.digest().subarray(0, 16));
+}
+
+async function unavailable(repo, id) {
+  await assert.rejects(repo.find(id), /unavailable/i, `${id} should be unavailable`);
+}
+
+async function waitFor(what, fn, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (fn()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+test('a stock automerge-repo peer sees exactly its slice and edits what it may', async () => {
+  const rep1 = await peer('rep1');
+  const opps = await rest('/api/v1/opportunities', rep1.session.token);
+  const mine = opps.find((o) => o.owner === 'rep1');
+  assert.ok(mine, 'rep1 owns an opportunity');
+
+  const handle = await rep1.repo.find(mine.id);
+  const doc = handle.doc();
+  assert.equal(doc.kind, 'opportunity');
+  assert.equal(doc.owner, 'rep1');
+  assert.equal(doc.name, mine.name);
+  assert.equal(typeof doc.stage, 'string');
+
+  // rep1 may read their deal's money companion.
+  const money = await rep1.repo.find(companionId(mine.id, 'money'));
+  assert.equal(money.doc().kind, 'money');
+  assert.equal(money.doc().record, mine.id);
+
+  // An allowed edit reaches another client (the manager, live).
+  const manager = await peer('manager');
+  const seen = await manager.repo.find(mine.id);
+  handle.change((d) => { d.name = 'Edited by a stock automerge-repo peer'; });
+  await waitFor('the manager to see the edit', () => seen.doc().name === 'Edited by a stock automerge-repo peer');
+
+  // rep3's opportunity (another team) is unavailable to rep1, as is its money companion.
+  const rep3 = await peer('rep3');
+  const theirs = (await rest('/api/v1/opportunities', rep3.session.token)).find((o) => o.owner === 'rep3');
+  assert.ok(theirs, 'rep3 owns an opportunity');
+  await unavailable(rep1.repo, theirs.id);
+  await unavailable(rep1.repo, companionId(theirs.id, 'money'));
+
+  // Marketing reads the deal but never its money.
+  const marketing = await peer('marketing');
+  const seenByMarketing = await marketing.repo.find(mine.id);
+  assert.equal(seenByMarketing.doc().kind, 'opportunity');
+  await unavailable(marketing.repo, companionId(mine.id, 'money'));
+});
+
+test('a peer without a valid token is refused', async () => {
+  const res = await fetch(`${server.url}/sync?token=not-a-token`);
+  assert.equal(res.status, 401);
+});
