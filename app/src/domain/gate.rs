@@ -20,7 +20,7 @@ use super::docs::{
     read_head, read_kind, read_meta, validate_companion_doc, validate_record_doc, DocKind, IMMUTABLE_KEYS, SCHEMA,
 };
 use super::{
-    access, companion_groups, may_assign, may_write_directory, Directory, DocId, DomainError, RecordKind, RecordMeta,
+    access, companion_groups, may_assign, may_write_directory, Directory, DocId, DomainError, RecordMeta,
     Role, UserId,
 };
 
@@ -137,12 +137,7 @@ fn check_main<D: ReadDoc>(
                 return Err(DomainError::refused("kind", "not a record kind for a record document"));
             };
             let new = with_customer(read_meta(after).map_err(refusal)?);
-            let ok = match &new.owner {
-                Some(owner) => may_assign(user, dir, kind, None, Some(owner), true),
-                // Unassigned records are the lead pool: anyone who may write the pool may add to it.
-                None => kind == RecordKind::Lead && access(user, dir, &new).base.can_write(),
-            };
-            if !ok {
+            if !may_assign(user, dir, kind, None, new.owner.as_ref(), true) {
                 return Err(DomainError::refused("owner", "a new record needs an owner you may assign"));
             }
         }

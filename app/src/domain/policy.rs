@@ -271,9 +271,11 @@ pub fn may_assign(
         };
         return from_ok && to_ok;
     }
-    // Everyone else: only themselves, either when creating or when claiming from the lead pool.
+    // Everyone else: only themselves, either when creating or when claiming from the lead pool; and whoever
+    // may write the pool may add an unassigned lead to it.
     let to_self = to == Some(user);
     (creating && to_self && write_after)
+        || (creating && to.is_none() && kind == RecordKind::Lead && write_after)
         || (kind == RecordKind::Lead && from.is_none() && to_self && kind_rule(rules, kind).scope == Scope::OwnOrPool)
 }
 

@@ -216,6 +216,11 @@ fn assigning_follows_role_and_team() {
     assert!(!may_assign(&rep1, &dir, k, None, Some(&rep2), false));
     assert!(!may_assign(&rep1, &dir, k, Some(&rep1), Some(&rep2), false));
     assert!(!may_assign(&rep1, &dir, RecordKind::Opportunity, None, Some(&rep1), false));
+    // Whoever may write the pool may add an unassigned lead to it; not an unassigned opportunity.
+    assert!(may_assign(&rep1, &dir, k, None, None, true));
+    assert!(may_assign(&u("marketing"), &dir, k, None, None, true));
+    assert!(!may_assign(&rep1, &dir, RecordKind::Opportunity, None, None, true));
+    assert!(!may_assign(&u("analyst"), &dir, k, None, None, true));
     // Managers: within their (nested) team, and back to the pool for leads.
     let m = u("manager");
     assert!(may_assign(&m, &dir, k, Some(&rep1), Some(&rep2), false));
