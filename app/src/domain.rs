@@ -15,6 +15,7 @@
 //!   record with the companion groups the reader has).
 //! - `gate`: the relay's write gate, `check_write(user, dir, doc_id, role, before, after)`.
 //! - `analytics`: pipeline and customer-base numbers over slices of views.
+//! - `import/`: CSV files → new records (maven pipeline, datablist leads, our generic columns), pure.
 //! - `ops/`: operations (lead conversion, stage moves, win/lose/reopen, follow-ups, churn, numbers).
 
 mod custom_field;
@@ -29,6 +30,7 @@ mod stage;
 pub mod analytics;
 pub mod docs;
 pub mod gate;
+pub mod import;
 mod money;
 pub mod ops;
 pub mod records;
@@ -52,6 +54,7 @@ pub use stage::StageDef;
 
 pub use docs::{ActivityView, ContactView, CustomerView, DocKind, LeadView, OpportunityView, RecordView};
 pub use gate::{check_write, DocRole};
+pub use import::{ImportError, ImportPlan, ImportRequest, RowError};
 pub use money::{totals_by_currency, Money};
 pub use records::{
     Activity, ActivityKind, Companion, Contact, ContactPii, CooperationEntry, Customer, CustomerEvent, CustomerMoney,

@@ -14,3 +14,7 @@ pub mod session;
 pub mod store;
 #[cfg(any(feature = "ui", test))]
 pub mod sync;
+#[cfg(feature = "ui")]
+pub mod i18n;
+#[cfg(feature = "ui")]
+pub mod ui;

@@ -352,7 +352,9 @@ mod tests {
         let peer = &all_messages()[1];
         let v: Value = ciborium::from_reader(&encode(peer).unwrap()[..]).unwrap();
         let Value::Map(entries) = v else { panic!("not a map") };
-        assert!(entries.iter().any(|(k, v)| k == &Value::Text("selectedProtocolVersion".into()) && v == &Value::Text("1".into())));
+        assert!(entries
+            .iter()
+            .any(|(k, v)| k == &Value::Text("selectedProtocolVersion".into()) && v == &Value::Text("1".into())));
     }
 
     #[test]
@@ -404,7 +406,8 @@ mod tests {
             assert!(decode(&good[..n]).is_err());
         }
         // A byte string that claims to be huge but is not there.
-        assert!(decode(&[0xa1, 0x64, b't', b'y', b'p', b'e', 0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).is_err());
+        assert!(decode(&[0xa1, 0x64, b't', b'y', b'p', b'e', 0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])
+            .is_err());
         // Deep nesting hits the recursion limit instead of the stack.
         let deep = vec![0x81u8; 100_000];
         assert!(decode(&deep).is_err());

@@ -85,6 +85,23 @@ pub async fn login(username: &str, password: &str) -> Result<Session, StoreError
     })
 }
 
+/// Asks the relay whether `token` is still a valid session: `Ok(false)` on 401, `Err` when unreachable.
+pub async fn still_valid(token: &str) -> Result<bool, StoreError> {
+    let window = web_sys::window().ok_or_else(|| StoreError::Offline("no window".into()))?;
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_credentials(RequestCredentials::SameOrigin);
+    let req = Request::new_with_str_and_init("/api/me", &init).map_err(|e| StoreError::Offline(js_err(e)))?;
+    req.headers().set("authorization", &format!("Bearer {token}")).map_err(|e| StoreError::Offline(js_err(e)))?;
+    let resp = JsFuture::from(window.fetch_with_request(&req)).await.map_err(|e| StoreError::Offline(js_err(e)))?;
+    let resp: Response = resp.dyn_into().map_err(|e| StoreError::Offline(js_err(e)))?;
+    match resp.status() {
+        401 => Ok(false),
+        s if (200..300).contains(&s) => Ok(true),
+        s => Err(StoreError::Offline(format!("HTTP {s}"))),
+    }
+}
+
 /// Ends the session at the relay (best effort: signing out offline still forgets it locally).
 pub async fn logout() {
     let _ = post_json("/api/logout", None).await;

@@ -9,6 +9,7 @@
 //!   before reporting it saved, compact chunks into a snapshot, drop documents nobody holds.
 //! - `replica`: [`Replica`], the device's slice: documents, materialized views (rebuilt on every change,
 //!   stored beside the documents) and the user's index (a document leaving it is deleted).
+//! - `ops`: domain operations (stage moves, win/lose, lead conversion) run on the replica's documents.
 //! - `idb` (feature `ui`): the IndexedDB [`Storage`].
 //! - `client` (feature `ui`): [`ClientStore`], the Leptos context the UI reads and acts through.
 
@@ -19,6 +20,7 @@ mod error;
 #[cfg(feature = "ui")]
 mod idb;
 mod memory;
+mod ops;
 mod replica;
 mod storage;
 
@@ -31,5 +33,12 @@ pub use error::StoreError;
 #[cfg(feature = "ui")]
 pub use idb::IdbStorage;
 pub use memory::MemoryStorage;
+pub use ops::{ConvertInput, Converted, CustomerPick, Known, NewIds, Touched};
 pub use replica::{entry_group, read_index, IndexDiff, IndexEntry, Replica};
 pub use storage::{DocMeta, Storage};
+
+// What the UI needs next to `ClientStore`, in one place.
+pub use crate::domain::RecordView;
+#[cfg(feature = "ui")]
+pub use crate::session::{Session, SessionUser};
+pub use crate::sync::{Presence, Refusal, SyncStatus};

@@ -168,13 +168,23 @@ pub trait AccountStore: Send + Sync + 'static {
     fn append_audit(&self, entry: &NewAuditEntry) -> StoreResult<i64>;
     fn audit(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEntry>>;
 
-    fn insert_export(&self, requested_by: &UserId, kind: &str, reason: &str, now: DateTime<Utc>)
-        -> StoreResult<ExportRequest>;
+    fn insert_export(
+        &self,
+        requested_by: &UserId,
+        kind: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ExportRequest>;
     fn export(&self, id: i64) -> StoreResult<Option<ExportRequest>>;
     fn exports(&self) -> StoreResult<Vec<ExportRequest>>;
     /// Decides a pending request; `NotFound` if it does not exist, `Duplicate` if it was decided already.
-    fn decide_export(&self, id: i64, status: ExportStatus, by: &UserId, now: DateTime<Utc>)
-        -> StoreResult<ExportRequest>;
+    fn decide_export(
+        &self,
+        id: i64,
+        status: ExportStatus,
+        by: &UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ExportRequest>;
 }
 
 /// The cloneable async handle on the account store.

@@ -4,9 +4,11 @@
 //! - `api/records.rs`: `GET /api/v1/{kind}` and `/{kind}/{id}`: materialized records filtered by the policy.
 //! - `api/admin.rs`: users and teams (admins), kept consistent between accounts and the directory document.
 //! - `api/exports.rs`: export requests that a manager (or an admin) approves before download.
+//! - `api/import.rs`: `POST /api/v1/import`: CSV files → records, all or nothing, with a dry run.
 
 pub mod admin;
 pub mod exports;
+pub mod import;
 pub mod records;
 
 use axum::Router;
@@ -16,10 +18,16 @@ use crate::AppState;
 
 /// Every `/api/v1` route except the audit log.
 pub fn router() -> Router<AppState> {
-    Router::new().merge(records::router()).merge(admin::router()).merge(exports::router())
+    Router::new()
+        .merge(records::router())
+        .merge(admin::router())
+        .merge(exports::router())
+        .merge(import::router())
 }
 
 /// For PATCH bodies: tells an absent field (`None`) from an explicit `null` (`Some(None)`).
-pub(crate) fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+pub(crate) fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }

@@ -11,7 +11,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::{fmt, net::IpAddr};
 
-use app::domain::{DocId, Directory, Role, UserId};
+use app::domain::{Directory, DocId, Role, UserId};
 
 use crate::{
     accounts::{Accounts, AuditEntry, AuditQuery, NewAuditEntry},
@@ -46,6 +46,8 @@ pub enum AuditAction {
     ExportDownloaded,
     /// The first-run admin account was created.
     SetupAdminCreated,
+    /// A CSV import (dry run, refused for rejected rows, or written): `POST /api/v1/import`.
+    Import,
 }
 
 impl AuditAction {
@@ -70,6 +72,7 @@ impl AuditAction {
             AuditAction::ExportDecided => "export_decided",
             AuditAction::ExportDownloaded => "export_downloaded",
             AuditAction::SetupAdminCreated => "setup_admin_created",
+            AuditAction::Import => "import",
         }
     }
 }
@@ -238,10 +241,8 @@ async fn list_audit(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request(format!("limit: {limit} is not between 1 and 1000")));
     }
-    let entries = state
-        .audit
-        .list(AuditQuery { before: p.before, actor: p.actor.map(UserId), action: p.action, limit })
-        .await?;
+    let entries =
+        state.audit.list(AuditQuery { before: p.before, actor: p.actor.map(UserId), action: p.action, limit }).await?;
     let next_before = if entries.len() as u32 == limit { entries.last().map(|e| e.id) } else { None };
     Ok(Json(AuditPage { entries, next_before }))
 }

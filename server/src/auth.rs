@@ -166,7 +166,11 @@ impl SessionWatch {
                             return EndReason::Revoked;
                         }
                     }
-                    Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+                    Err(broadcast::error::RecvError::Closed) => {
+                        // Nobody can announce an end any more: only expiry is left.
+                        (&mut expiry).await;
+                        return EndReason::Expired;
+                    }
                 },
             }
         }
@@ -213,7 +217,7 @@ impl FromRequestParts<AppState> for AuthUser {
             return Err(ApiError::unauthorized("session_expired", "this session has expired; sign in again"));
         }
         let in_directory = state.hub.directory().user(&session.user).is_some_and(|u| !u.disabled);
-        if !account.is_some_and(|a| !a.disabled) || !in_directory {
+        if account.is_none_or(|a| a.disabled) || !in_directory {
             return Err(ApiError::unauthorized("account_disabled", "this account is disabled"));
         }
         Ok(AuthUser { user: session.user, session: session.id, expires_at: session.expires_at })
@@ -329,7 +333,11 @@ async fn login(
     Ok((headers, Json(body)).into_response())
 }
 
-async fn logout(user: AuthUser, State(state): State<AppState>, ClientAddr(addr): ClientAddr) -> Result<Response, ApiError> {
+async fn logout(
+    user: AuthUser,
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+) -> Result<Response, ApiError> {
     let id = user.session.clone();
     state.accounts.run(move |s| s.delete_session(&id)).await?;
     state.sessions.publish(SessionEnded {

@@ -144,13 +144,9 @@ pub async fn first_run_admin(state: &AppState) -> anyhow::Result<Option<String>>
                 u.role = Role::Admin;
                 u.disabled = false;
             }
-            None => d.users.push(User {
-                id,
-                name: "Administrator".into(),
-                role: Role::Admin,
-                team: None,
-                disabled: false,
-            }),
+            None => {
+                d.users.push(User { id, name: "Administrator".into(), role: Role::Admin, team: None, disabled: false })
+            }
         })
         .await?;
     state.audit.append(AuditEvent::new(AuditAction::SetupAdminCreated, None).target(&admin)).await;

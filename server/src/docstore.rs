@@ -46,8 +46,7 @@ impl Chunks {
     pub fn load(&self, id: &DocId) -> Result<automerge::Automerge, StoreError> {
         let mut doc = automerge::Automerge::new();
         for c in &self.chunks {
-            doc.load_incremental(c)
-                .map_err(|e| StoreError::Corrupt { id: id.to_string(), reason: e.to_string() })?;
+            doc.load_incremental(c).map_err(|e| StoreError::Corrupt { id: id.to_string(), reason: e.to_string() })?;
         }
         Ok(doc)
     }

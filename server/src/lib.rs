@@ -24,7 +24,11 @@ pub mod error;
 pub mod sync;
 pub mod testing;
 
-use axum::{routing::get, Json, Router};
+use axum::{
+    http::Uri,
+    routing::{any, get},
+    Json, Router,
+};
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 use tower_http::services::{ServeDir, ServeFile};
@@ -82,6 +86,10 @@ async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
+async fn api_not_found(uri: Uri) -> error::ApiError {
+    error::ApiError::not_found(format!("no API endpoint at {}", uri.path()))
+}
+
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let index = state.config.static_dir.join("index.html");
@@ -92,6 +100,8 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::router())
         .merge(api::router())
         .merge(sync::router())
+        // Unknown API paths answer JSON, not the client's index.html.
+        .route("/api/{*rest}", any(api_not_found))
         .fallback_service(static_files)
         .with_state(state)
 }

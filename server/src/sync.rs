@@ -21,15 +21,15 @@ mod slot;
 
 pub use catalog::IndexEntry;
 pub use conn::serve_socket;
-pub use route::router;
 pub use gate::Refusal;
+pub use route::router;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use app::domain::{Directory, DocId, DocKind, RecordKind, RecordMeta, UserId};
-use app::protocol::{self, DocUnavailable, ErrorMessage, Ephemeral, Message, PeerId, SyncData};
+use app::protocol::{self, DocUnavailable, Ephemeral, ErrorMessage, Message, PeerId, SyncData};
 use automerge::sync::SyncDoc;
 use automerge::Automerge;
 use tokio::sync::{mpsc, watch, OwnedMutexGuard};
@@ -86,6 +86,9 @@ pub enum SyncError {
 pub(crate) enum Outgoing {
     Frame(Vec<u8>),
 }
+
+/// Tells a connection to close with a code and a reason.
+pub(crate) type KillSignal = watch::Receiver<Option<(u16, String)>>;
 
 struct ConnHandle {
     user: UserId,
@@ -360,10 +363,21 @@ impl Hub {
         Ok(())
     }
 
+    fn loaded_inc(&self) {
+        self.inner.loaded.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn loaded_dec(&self) {
+        let _ = self.inner.loaded.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| Some(v.saturating_sub(1)));
+    }
+
     /// Drops idle documents from memory (their sync states stay) and forgets slots nobody has open.
     fn evict(&self) {
         let target = self.inner.cfg.max_loaded_docs * 3 / 4;
         let mut slots = lock(&self.inner.slots);
+        // Recount first: the counter is a cheap hint, this is the truth.
+        let actual = slots.values().filter(|s| s.try_lock().map_or(true, |s| s.doc.is_some())).count();
+        self.inner.loaded.store(actual, Ordering::Relaxed);
         let mut remove = Vec::new();
         for (id, slot) in slots.iter() {
             if self.inner.loaded.load(Ordering::Relaxed) <= target {
@@ -374,7 +388,7 @@ impl Hub {
                 continue;
             }
             if s.doc.take().is_some() {
-                self.inner.loaded.fetch_sub(1, Ordering::Relaxed);
+                self.loaded_dec();
             }
             if s.peers.is_empty() {
                 remove.push(id.clone());
@@ -499,10 +513,7 @@ impl Hub {
     // ---- connections ----
 
     /// Registers a connection for `user`, or `None` if they have too many open.
-    pub(crate) fn register(
-        &self,
-        user: &UserId,
-    ) -> Option<(ConnId, mpsc::Receiver<Outgoing>, watch::Receiver<Option<(u16, String)>>)> {
+    pub(crate) fn register(&self, user: &UserId) -> Option<(ConnId, mpsc::Receiver<Outgoing>, KillSignal)> {
         let mut conns = lock(&self.inner.conns);
         if conns.values().filter(|h| &h.user == user).count() >= self.inner.cfg.max_conns_per_user {
             return None;
@@ -536,7 +547,7 @@ impl Hub {
             slot.peers.remove(&conn);
             if slot.peers.is_empty() && !slot.compacting {
                 if slot.doc.take().is_some() {
-                    self.inner.loaded.fetch_sub(1, Ordering::Relaxed);
+                    self.loaded_dec();
                 }
                 lock(&self.inner.slots).remove(&id);
             }
@@ -587,9 +598,14 @@ impl Hub {
             return false;
         }
         let mut accepted = false;
+        let mut last_seq = None;
+        if slot.doc.is_none() {
+            slot.doc = Some(Automerge::new());
+            self.loaded_inc();
+        }
         {
             let Slot { doc, peers, .. } = &mut *slot;
-            let doc = doc.get_or_insert_with(Automerge::new);
+            let Some(doc) = doc.as_mut() else { return false };
             let peer = peers.entry(conn).or_insert_with(PeerDoc::new);
             if request {
                 peer.state = automerge::sync::State::new();
@@ -608,14 +624,24 @@ impl Hub {
                     return true;
                 }
                 let new = fork.get_changes(&before);
-                if new.is_empty() {
-                    peer.state = state;
-                } else if new.iter().any(|c| peer.refused.contains(&c.hash())) {
-                    // The same refused changes again (or ones built on them): refused unread, not answered.
+                let blocked = new.is_empty()
+                    && automerge::ReadDoc::get_missing_deps(&fork, &[]).iter().any(|h| peer.refused.contains(h));
+                if blocked || new.iter().any(|c| peer.refused.contains(&c.hash())) {
+                    // Refused changes again, or ones built on them (changes are hash-chained): refused unread.
                     peer.refused.extend(new.iter().map(|c| c.hash()));
+                    let refusal = Refusal::new("", "builds on a change that was refused: reload the document");
+                    self.send_error(
+                        conn,
+                        format!("change to {id} refused: {}", refusal.reason),
+                        Some(&id),
+                        Some(refusal),
+                    );
                     return true;
+                } else if new.is_empty() {
+                    peer.state = state;
                 } else {
-                    let verdict = gate::check_write(&self.cat(), &self.inner.directory_id, user, &id, doc, exists, &fork);
+                    let verdict =
+                        gate::check_write(&self.cat(), &self.inner.directory_id, user, &id, doc, exists, &fork);
                     match verdict {
                         Err(refusal) => {
                             peer.refused.extend(new.iter().map(|c| c.hash()));
@@ -629,11 +655,17 @@ impl Hub {
                         }
                         Ok(meta) => {
                             let chunk = if exists { fork.save_after(&before) } else { fork.save() };
-                            match self.append(&id, chunk, meta.clone()).await {
-                                Ok(_) => {}
+                            let stored = self.append(&id, chunk, meta.clone()).await;
+                            match stored {
+                                Ok(seq) => last_seq = Some(seq),
                                 Err(e) => {
                                     tracing::error!(doc = %id, error = %e, "cannot store change");
-                                    self.send_error(conn, format!("change to {id} not stored: try again"), Some(&id), None);
+                                    self.send_error(
+                                        conn,
+                                        format!("change to {id} not stored: try again"),
+                                        Some(&id),
+                                        None,
+                                    );
                                     return true;
                                 }
                             }
@@ -650,10 +682,10 @@ impl Hub {
             }
         }
         if accepted {
-            if !exists {
-                self.inner.loaded.fetch_add(1, Ordering::Relaxed);
-            }
             slot.chunks += 1;
+            if let Some(seq) = last_seq {
+                slot.last_seq = seq;
+            }
             self.fan_out(&id, &mut slot, Some(conn));
             self.maybe_compact(&id, &mut slot);
             let directory = if id == self.inner.directory_id {

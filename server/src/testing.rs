@@ -13,7 +13,7 @@ mod demo;
 mod http;
 mod process;
 
-pub use demo::{index_items, read_index, temp_dir, IndexItem, TestRelay};
 pub use client::{ClientDoc, ClientError, Fetched, SyncClient};
+pub use demo::{index_items, read_index, temp_dir, IndexItem, TestRelay};
 pub use http::{get_json, login, post_json, HttpError, Login};
 pub use process::RelayProcess;

@@ -110,9 +110,11 @@ async fn bad_input_gets_a_clear_answer_and_others_keep_working() {
     }))
     .await
     .unwrap();
-    c.pump_until(T, "error for the malformed change", |c| c.errors.iter().any(|e| e.document_id.as_ref() == Some(&doc3)))
-        .await
-        .unwrap();
+    c.pump_until(T, "error for the malformed change", |c| {
+        c.errors.iter().any(|e| e.document_id.as_ref() == Some(&doc3))
+    })
+    .await
+    .unwrap();
     assert_eq!(c.fetch(&doc3, T).await.unwrap(), Fetched::Unavailable, "nothing was stored");
     let index1 = DocId::parse(&relay.login("rep1").await.unwrap().index_doc).unwrap();
     assert_eq!(c.fetch(&index1, T).await.unwrap(), Fetched::Doc, "socket still serves after a bad message");

@@ -49,8 +49,11 @@ async fn every_role_receives_exactly_its_slice() {
     let dir: Directory = autosurgeon::hydrate(admin.doc(&dir_id).unwrap()).unwrap();
     let mut metas: BTreeMap<DocId, DocMeta> = BTreeMap::new();
     let mut docs: BTreeMap<DocId, Automerge> = BTreeMap::new();
+    let all_ids: Vec<DocId> = all.iter().map(|i| i.id.clone()).collect();
+    admin.fetch_many(&all_ids, T).await.unwrap();
+    admin.pump_for(Duration::from_millis(200)).await.unwrap();
     for item in &all {
-        assert_eq!(admin.fetch(&item.id, T).await.unwrap(), Fetched::Doc, "admin reads {item:?}");
+        assert!(!admin.unavailable.contains(&item.id), "admin reads {item:?}");
         let d = admin.doc(&item.id).unwrap().clone();
         metas.insert(item.id.clone(), DocMeta::read(&d));
         docs.insert(item.id.clone(), d);
@@ -65,10 +68,8 @@ async fn every_role_receives_exactly_its_slice() {
         let mut out = BTreeSet::new();
         for (id, m) in &metas {
             match m.kind {
-                Some(DocKind::Record(_)) => {
-                    if access(user, &dir, &record_meta(id).unwrap()).visible() {
-                        out.insert(id.clone());
-                    }
+                Some(DocKind::Record(_)) if access(user, &dir, &record_meta(id).unwrap()).visible() => {
+                    out.insert(id.clone());
                 }
                 Some(DocKind::Companion(g)) => {
                     let rec = record_meta(m.record.as_ref().unwrap()).unwrap();
@@ -93,21 +94,13 @@ async fn every_role_receives_exactly_its_slice() {
         let index: BTreeSet<DocId> = index_items(&mut c, &index_id).await.into_iter().map(|i| i.id).collect();
         assert_eq!(index, want, "{user}: index document lists exactly the readable documents");
         // Ask for every document of the company, and for the other users' index documents.
-        let mut got = BTreeSet::new();
-        for id in metas.keys() {
-            match c.fetch(id, T).await.unwrap() {
-                Fetched::Doc => {
-                    got.insert(id.clone());
-                }
-                Fetched::Unavailable => {}
-            }
-        }
+        let ids: Vec<DocId> = metas.keys().cloned().collect();
+        c.fetch_many(&ids, T).await.unwrap();
+        let got: BTreeSet<DocId> = ids.iter().filter(|id| !c.unavailable.contains(*id)).cloned().collect();
         assert_eq!(got, want, "{user}: documents received by sync");
-        for other in users.iter().filter(|o| *o != user) {
-            let other_index = relay.login(other.as_str()).await.unwrap().index_doc;
-            let other_index = DocId::parse(&other_index).unwrap();
-            assert_eq!(c.fetch(&other_index, T).await.unwrap(), Fetched::Unavailable, "{user} reads {other}'s index");
-        }
+        let others: Vec<DocId> = users.iter().filter(|o| *o != user).map(server::sync::Hub::index_doc_id_for).collect();
+        c.fetch_many(&others, T).await.unwrap();
+        assert!(others.iter().all(|o| c.unavailable.contains(o)), "{user} reads another user's index");
         assert_eq!(c.fetch(&dir_id, T).await.unwrap(), Fetched::Doc, "{user} reads the directory");
         // No frame is about a hidden document, and no frame holds a hidden document's text.
         let hidden: Vec<&DocId> = metas.keys().filter(|id| !want.contains(*id)).collect();
@@ -115,7 +108,9 @@ async fn every_role_receives_exactly_its_slice() {
         for id in &hidden {
             let mut s = Vec::new();
             strings(&docs[*id], &ROOT, &mut s);
-            secrets.extend(s.into_iter().filter(|s| s.len() >= 8 && !s.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+            secrets.extend(
+                s.into_iter().filter(|s| s.len() >= 8 && !s.chars().all(|c| c.is_ascii_lowercase() || c == '_')),
+            );
         }
         // A secret that also appears in a visible document (e.g. a shared customer name) is not a leak.
         let mut visible_text = Vec::new();
@@ -147,7 +142,11 @@ async fn every_role_receives_exactly_its_slice() {
         let mut rest = BTreeSet::new();
         for kind in app::domain::RecordKind::ALL {
             let body = get_json(relay.relay().addr, &format!("/api/v1/{}", kind.plural()), &login.token).await.unwrap();
-            let items = body.as_array().cloned().or_else(|| body.get("items").and_then(|v| v.as_array()).cloned()).unwrap_or_default();
+            let items = body
+                .as_array()
+                .cloned()
+                .or_else(|| body.get("items").and_then(|v| v.as_array()).cloned())
+                .unwrap_or_default();
             for item in items {
                 rest.insert(DocId::parse(item["id"].as_str().unwrap()).unwrap());
             }

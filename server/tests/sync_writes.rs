@@ -43,7 +43,18 @@ async fn assert_refused(
     id: &DocId,
     change: impl FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>,
 ) -> String {
-    let (_, mut watcher) = relay.client("admin").await;
+    assert_refused_watched(relay, forger, "admin", id, change).await
+}
+
+/// [`assert_refused`] with another watcher (index documents are readable only by their user).
+async fn assert_refused_watched(
+    relay: &TestRelay,
+    forger: &str,
+    watcher_user: &str,
+    id: &DocId,
+    change: impl FnOnce(&mut Transaction<'_>) -> Result<(), AutomergeError>,
+) -> String {
+    let (_, mut watcher) = relay.client(watcher_user).await;
     assert_eq!(watcher.fetch(id, T).await.unwrap(), Fetched::Doc);
     let before = watcher.doc(id).unwrap().get_heads();
     let (_, mut c) = relay.client(forger).await;
@@ -55,7 +66,7 @@ async fn assert_refused(
     let refused = c.refusal(id).unwrap().refused.clone().unwrap();
     watcher.pump_for(Duration::from_millis(300)).await.unwrap();
     assert_eq!(watcher.doc(id).unwrap().get_heads(), before, "{forger}'s refused change was forwarded");
-    let (_, mut fresh) = relay.client("admin").await;
+    let (_, mut fresh) = relay.client(watcher_user).await;
     assert_eq!(fresh.fetch(id, T).await.unwrap(), Fetched::Doc);
     fresh.pump_for(Duration::from_millis(100)).await.unwrap();
     assert_eq!(fresh.doc(id).unwrap().get_heads(), before, "{forger}'s refused change was stored");
@@ -86,11 +97,12 @@ async fn forged_writes_from_every_role_are_refused() {
     })
     .await;
     assert!(!why.is_empty());
-    let why = assert_refused(&relay, "rep1", &rep1_index, |tx| tx.put(ROOT, "user", "admin")).await;
+    let why = assert_refused_watched(&relay, "rep1", "rep1", &rep1_index, |tx| tx.put(ROOT, "user", "admin")).await;
     assert!(why.contains("relay"), "{why}");
 
     let (_, mkt_items, _) = items(&relay, "marketing").await;
-    let why = assert_refused(&relay, "marketing", &first(&mkt_items, "opportunity"), |tx| tx.put(ROOT, "stage", "won")).await;
+    let why =
+        assert_refused(&relay, "marketing", &first(&mkt_items, "opportunity"), |tx| tx.put(ROOT, "stage", "won")).await;
     assert!(!why.is_empty());
 
     let (_, an_items, _) = items(&relay, "analyst").await;
@@ -178,6 +190,16 @@ async fn reassignment_moves_documents_between_indexes() {
     let (_, mut mgr) = relay.client("manager").await;
     assert_eq!(mgr.fetch(&opp, T).await.unwrap(), Fetched::Doc);
     mgr.pump_for(Duration::from_millis(100)).await.unwrap();
+    // rep1 would still see the deal as its customer's maintainer: the manager moves the customer too.
+    if let Some(customer) = text(mgr.doc(&opp).unwrap(), "customer").and_then(|c| DocId::parse(&c).ok()) {
+        assert_eq!(mgr.fetch(&customer, T).await.unwrap(), Fetched::Doc);
+        mgr.pump_for(Duration::from_millis(100)).await.unwrap();
+        if text(mgr.doc(&customer).unwrap(), "owner").as_deref() == Some("rep1") {
+            mgr.change(&customer, |tx| tx.put(ROOT, "owner", "rep2")).await.unwrap();
+            mgr.pump_for(Duration::from_millis(200)).await.unwrap();
+            assert!(mgr.refusal(&customer).is_none(), "{:?}", mgr.errors);
+        }
+    }
     mgr.change(&opp, |tx| tx.put(ROOT, "owner", "rep2")).await.unwrap();
     let (id, idx) = (opp.clone(), rep1_index.clone());
     rep1.pump_until(T, "rep1 loses the deal", |c| {

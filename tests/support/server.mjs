@@ -14,7 +14,7 @@ export async function startServer({ demo = true, dataDir } = {}) {
   const data = dataDir || mkdtempSync(join(tmpdir(), 'crm-test-'));
   const args = ['--listen', '127.0.0.1:0', '--data', data, '--static-dir', dist];
   if (demo) args.push('--demo');
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' } });
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' } });
   let log = '';
   child.stderr.on('data', (d) => { log += d; });
   const url = await new Promise((resolve, reject) => {

@@ -10,9 +10,11 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{IdbStorage, Replica, Storage as _, StoreError};
+use super::{ConvertInput, Converted, CustomerPick, IdbStorage, Known, NewIds, Replica, Storage as _, StoreError, Touched};
 use crate::domain::records::{Companion, Record};
-use crate::domain::{Directory, DocId, DomainError, FieldGroup, RecordKind, RecordView, Timestamp};
+use crate::domain::{
+    Activity, Directory, DocId, DomainError, FieldGroup, RecordKind, RecordView, StageId, Timestamp, UserId,
+};
 use crate::session::{self, Session};
 use crate::sync::socket::{self, Net};
 use crate::sync::{Presence, Refusal, SyncStatus};
@@ -26,14 +28,16 @@ fn kind_index(kind: RecordKind) -> usize {
     RecordKind::ALL.iter().position(|k| *k == kind).unwrap_or(0)
 }
 
+/// The views of one kind, sorted by record id (binary search; one copy of each view on the device).
+type ViewList = RwSignal<Vec<RecordView>>;
+
 /// The reactive state. All `Copy`.
 #[derive(Clone, Copy)]
 pub(crate) struct Signals {
     pub session: RwSignal<Option<Session>>,
     pub ready: RwSignal<bool>,
     pub directory: RwSignal<Option<Directory>>,
-    pub views: [RwSignal<BTreeMap<DocId, RecordView>>; 5],
-    pub lists: [Memo<Vec<RecordView>>; 5],
+    pub views: [ViewList; 5],
     pub status: RwSignal<SyncStatus>,
     pub refusals: RwSignal<Vec<Refusal>>,
     pub presence: RwSignal<HashMap<DocId, Vec<Presence>>>,
@@ -41,19 +45,17 @@ pub(crate) struct Signals {
     pub last_error: RwSignal<Option<String>>,
 }
 
+fn position(list: &[RecordView], id: &DocId) -> Result<usize, usize> {
+    list.binary_search_by(|v| v.id().cmp(id))
+}
+
 impl Signals {
     fn new() -> Self {
-        let views: [RwSignal<BTreeMap<DocId, RecordView>>; 5] = std::array::from_fn(|_| RwSignal::new(BTreeMap::new()));
-        let lists = std::array::from_fn(|i| {
-            let map = views[i];
-            Memo::new(move |_| map.with(|m| m.values().cloned().collect::<Vec<_>>()))
-        });
         Signals {
             session: RwSignal::new(None),
             ready: RwSignal::new(false),
             directory: RwSignal::new(None),
-            views,
-            lists,
+            views: std::array::from_fn(|_| RwSignal::new(Vec::new())),
             status: RwSignal::new(SyncStatus::Offline),
             refusals: RwSignal::new(Vec::new()),
             presence: RwSignal::new(HashMap::new()),
@@ -62,29 +64,65 @@ impl Signals {
         }
     }
 
-    /// Puts (or removes, with `None`) one record's view.
-    pub fn set_view(&self, id: &DocId, view: Option<RecordView>) {
-        match view {
-            Some(v) => {
-                let i = kind_index(v.kind());
-                let changed = self.views[i].with_untracked(|m| m.get(id) != Some(&v));
-                if changed {
-                    self.views[i].update(|m| {
-                        m.insert(id.clone(), v);
-                    });
+    /// Replaces every view (start-up, sign-in).
+    pub fn reset_views(&self, views: Vec<RecordView>) {
+        let mut lists: [Vec<RecordView>; 5] = Default::default();
+        for v in views {
+            lists[kind_index(v.kind())].push(v);
+        }
+        for (sig, mut list) in self.views.iter().zip(lists) {
+            list.sort_by(|a, b| a.id().cmp(b.id()));
+            sig.set(list);
+        }
+    }
+
+    /// Puts or removes many views with one notification per kind touched (a first sync delivers thousands).
+    pub fn set_views(&self, views: Vec<(DocId, Option<RecordView>)>) {
+        let mut per_kind: [Vec<(DocId, Option<RecordView>)>; 5] = Default::default();
+        for (id, view) in views {
+            match &view {
+                Some(v) => {
+                    let i = kind_index(v.kind());
+                    let same = self.views[i].with_untracked(|l| position(l, &id).ok().map(|p| &l[p]) == Some(v));
+                    if !same {
+                        per_kind[i].push((id, view));
+                    }
                 }
-            }
-            None => {
-                for map in self.views {
-                    if map.with_untracked(|m| m.contains_key(id)) {
-                        map.update(|m| {
-                            m.remove(id);
-                        });
+                None => {
+                    for (i, list) in self.views.iter().enumerate() {
+                        if list.with_untracked(|l| position(l, &id).is_ok()) {
+                            per_kind[i].push((id.clone(), None));
+                        }
                     }
                 }
             }
         }
-        self.versions.update(|v| *v.entry(id.clone()).or_default() += 1);
+        let mut bumped = Vec::new();
+        for (list, changes) in self.views.iter().zip(per_kind) {
+            if changes.is_empty() {
+                continue;
+            }
+            list.update(|l| {
+                for (id, v) in changes {
+                    match (position(l, &id), v) {
+                        (Ok(p), Some(v)) => l[p] = v,
+                        (Err(p), Some(v)) => l.insert(p, v),
+                        (Ok(p), None) => {
+                            l.remove(p);
+                        }
+                        (Err(_), None) => {}
+                    }
+                    bumped.push(id);
+                }
+            });
+        }
+        if !bumped.is_empty() {
+            self.versions.update(|v| {
+                for id in bumped {
+                    *v.entry(id).or_default() += 1;
+                }
+            });
+        }
     }
 
     pub fn error(&self, e: impl std::fmt::Display) {
@@ -101,9 +139,44 @@ pub(crate) struct Core {
     pub net: RefCell<Net>,
     /// Records the UI has open (document holds and presence), with open counts.
     pub open: RefCell<HashMap<DocId, u32>>,
+    /// View changes from sync, published together every [`VIEW_FLUSH_MS`].
+    pub pending_views: RefCell<Option<BTreeMap<DocId, Option<RecordView>>>>,
 }
 
+/// How long view changes from sync are gathered before the signals are notified.
+const VIEW_FLUSH_MS: u32 = 40;
+
 impl Core {
+    /// Publishes a record's view after a change that came from sync, batched with others arriving within
+    /// [`VIEW_FLUSH_MS`]. A local edit in between publishes at once and drops the queued (older) view.
+    pub fn queue_view(self: &Rc<Self>, id: &DocId, view: Option<RecordView>) {
+        let mut pending = self.pending_views.borrow_mut();
+        match pending.as_mut() {
+            Some(views) => {
+                views.insert(id.clone(), view);
+            }
+            None => {
+                *pending = Some(BTreeMap::from([(id.clone(), view)]));
+                let core = self.clone();
+                spawn_local(async move {
+                    gloo_timers::future::TimeoutFuture::new(VIEW_FLUSH_MS).await;
+                    let views = core.pending_views.borrow_mut().take().unwrap_or_default();
+                    core.sigs.set_views(views.into_iter().collect());
+                });
+            }
+        }
+    }
+
+    /// Publishes views at once (local edits), superseding queued ones of the same records.
+    pub fn publish_views(&self, views: Vec<(DocId, Option<RecordView>)>) {
+        if let Some(pending) = self.pending_views.borrow_mut().as_mut() {
+            for (id, _) in &views {
+                pending.remove(id);
+            }
+        }
+        self.sigs.set_views(views);
+    }
+
     pub fn replica(&self) -> Result<Rc<Replica<IdbStorage>>, StoreError> {
         self.replica.borrow().clone().ok_or(StoreError::NotSignedIn)
     }
@@ -115,12 +188,15 @@ impl Core {
     /// After a local change of `docs` (belonging to `record`): the view is already rebuilt; publish it and
     /// hand the documents to the sync client.
     fn after_local(self: &Rc<Self>, record: &DocId, view: Option<RecordView>, docs: &[DocId]) {
-        self.sigs.set_view(record, view);
+        self.publish_views(vec![(record.clone(), view)]);
         for d in docs {
             socket::local_change(self, d);
         }
     }
 }
+
+/// What a domain operation needs: the core, the replica, who acts, the directory.
+type OpContext = (Rc<Core>, Rc<Replica<IdbStorage>>, UserId, Directory);
 
 /// The client store context. Provide once with [`ClientStore::provide`], read with [`ClientStore::use_store`].
 #[derive(Clone, Copy)]
@@ -150,6 +226,7 @@ impl ClientStore {
             replica: RefCell::new(None),
             net: RefCell::new(Net::default()),
             open: RefCell::new(HashMap::new()),
+            pending_views: RefCell::new(None),
         });
         let store = ClientStore { core: StoredValue::new_local(core.clone()), sigs };
         provide_context(store);
@@ -195,13 +272,13 @@ impl ClientStore {
 
     /// Every visible record of `kind`, from the materialized views.
     pub fn records(&self, kind: RecordKind) -> Signal<Vec<RecordView>> {
-        self.sigs.lists[kind_index(kind)].into()
+        self.sigs.views[kind_index(kind)].into()
     }
 
     /// One record's view (`None` while unknown or after deletion).
     pub fn record(&self, id: DocId) -> Signal<Option<RecordView>> {
         let views = self.sigs.views;
-        Signal::derive(move || views.iter().find_map(|m| m.with(|m| m.get(&id).cloned())))
+        Signal::derive(move || views.iter().find_map(|l| l.with(|l| position(l, &id).ok().map(|p| l[p].clone()))))
     }
 
     /// Bumps on every local or remote change of the record (any of its documents).
@@ -270,9 +347,7 @@ impl ClientStore {
         session::remember(None);
         self.sigs.session.set(None);
         self.sigs.directory.set(None);
-        for m in self.sigs.views {
-            m.set(BTreeMap::new());
-        }
+        self.sigs.reset_views(Vec::new());
         self.sigs.refusals.set(Vec::new());
         self.sigs.presence.set(HashMap::new());
     }
@@ -294,8 +369,7 @@ impl ClientStore {
         let core = self.core();
         let rep = core.replica()?;
         let by = core.session().ok_or(StoreError::NotSignedIn)?.user.id;
-        let cid = rep.create_companion(&record, &value, now(), &by).await?;
-        let view = rep.view(&record);
+        let (cid, view) = rep.create_companion(&record, &value, now(), &by).await?;
         core.after_local(&record, view, std::slice::from_ref(&cid));
         Ok(cid)
     }
@@ -327,6 +401,90 @@ impl ClientStore {
         let view = rep.update_companion(&record, summary, f).await?;
         core.after_local(&record, Some(view.clone()), &[record.companion(C::GROUP)]);
         Ok(view)
+    }
+
+    /// Runs `f` on a record's main struct and its companion `C` together (`None` when this device does not
+    /// hold the companion), e.g. a stage move that also sets the win probability.
+    pub async fn update_with_companion<R: Record, C: Companion, T: 'static>(
+        self,
+        id: DocId,
+        summary: String,
+        f: impl FnOnce(&mut R, Option<&mut C>) -> Result<T, DomainError>,
+    ) -> Result<T, StoreError> {
+        let core = self.core();
+        let rep = core.replica()?;
+        let (out, view) = rep.update_with_companion::<R, C, T>(&id, summary, f).await?;
+        core.after_local(&id, Some(view), &[id.clone(), id.companion(C::GROUP)]);
+        Ok(out)
+    }
+
+    fn context(&self) -> Result<OpContext, StoreError> {
+        let core = self.core();
+        let rep = core.replica()?;
+        let by = core.session().ok_or(StoreError::NotSignedIn)?.user.id;
+        let dir = self
+            .sigs
+            .directory
+            .get_untracked()
+            .ok_or_else(|| StoreError::Offline("the team directory has not been synced yet".into()))?;
+        Ok((core, rep, by, dir))
+    }
+
+    /// Moves an opportunity to stage `to` (domain `ops::move_stage`).
+    pub async fn move_stage(self, opp: DocId, to: StageId) -> Result<(), StoreError> {
+        let (core, rep, by, dir) = self.context()?;
+        let view = rep.move_stage(&opp, &to, &by, now(), &dir).await?;
+        core.after_local(&opp, Some(view), &[opp.clone(), opp.companion(FieldGroup::Money)]);
+        Ok(())
+    }
+
+    /// Wins a deal (needs its amount and expected close; records it in the customer's history).
+    pub async fn win(self, opp: DocId) -> Result<(), StoreError> {
+        let (core, rep, by, dir) = self.context()?;
+        let touched = rep.win(&opp, &by, now(), &dir).await?;
+        publish(&core, touched);
+        Ok(())
+    }
+
+    /// Loses a deal with a reason.
+    pub async fn lose(self, opp: DocId, reason: String) -> Result<(), StoreError> {
+        let core = self.core();
+        let rep = core.replica()?;
+        let view = rep.lose(&opp, &reason, now()).await?;
+        core.after_local(&opp, Some(view), &[opp.clone(), opp.companion(FieldGroup::Money)]);
+        Ok(())
+    }
+
+    /// Reopens a lost or closed deal.
+    pub async fn reopen(self, opp: DocId) -> Result<(), StoreError> {
+        let (core, rep, _, dir) = self.context()?;
+        let view = rep.reopen(&opp, now(), &dir).await?;
+        core.after_local(&opp, Some(view), &[opp.clone(), opp.companion(FieldGroup::Money)]);
+        Ok(())
+    }
+
+    /// Converts a lead. With [`CustomerPick::NewUnlessMatch`] and a same-named customer, nothing is created
+    /// and [`Converted::Matches`] lists the candidates: ask the user, then call again with
+    /// `CustomerPick::Existing(id)` or `CustomerPick::New`.
+    pub async fn convert_lead(self, lead: DocId, pick: CustomerPick) -> Result<Converted, StoreError> {
+        let (core, rep, by, dir) = self.context()?;
+        let ids = NewIds { opportunity: new_doc_id()?, customer: new_doc_id()?, contact: new_doc_id()? };
+        let known = Known::from_views(
+            [RecordKind::Customer, RecordKind::Opportunity]
+                .iter()
+                .flat_map(|k| self.sigs.views[kind_index(*k)].get_untracked())
+                .collect::<Vec<_>>()
+                .iter(),
+        );
+        let (out, touched) = rep.convert_lead(&lead, ConvertInput { pick, ids, known }, &by, now(), &dir).await?;
+        publish(&core, touched);
+        Ok(out)
+    }
+
+    /// Logs an activity (a new activity record, e.g. `Activity::new(..)` with `opportunity`/`customer` set).
+    /// To set the next follow-up on the deal too, follow with `update_record::<Opportunity>`.
+    pub async fn log_activity(self, activity: Activity) -> Result<DocId, StoreError> {
+        self.create_record(activity).await
     }
 
     /// Edits the record's notes: delete `delete` characters at character `pos`, insert `insert`.
@@ -391,6 +549,17 @@ impl ClientStore {
     }
 }
 
+/// Publishes the views of every record touched by `changed` documents and hands them to sync (main
+/// documents are listed before companions by the callers).
+fn publish(core: &Rc<Core>, touched: Touched) {
+    // Later entries are newer views of the same record.
+    let views: BTreeMap<DocId, Option<RecordView>> = touched.views.into_iter().collect();
+    core.publish_views(views.into_iter().collect());
+    for d in &touched.docs {
+        socket::local_change(core, d);
+    }
+}
+
 /// Registers `/sw.js` (the app shell offline). Failure (e.g. an http origin other than localhost) only
 /// costs the offline start.
 fn register_service_worker() {
@@ -412,24 +581,25 @@ pub fn view_notes(v: &RecordView) -> String {
 
 /// Opens IndexedDB for `session`'s user (clearing another user's data) and publishes the stored views.
 async fn open_replica(core: &Rc<Core>, s: &Session) -> Result<(), StoreError> {
-    if core.replica.borrow().is_none() {
+    let open = core.replica.borrow().clone();
+    let same_user = match &open {
+        Some(rep) => rep.storage().get_kv(USER_KEY).await?.as_deref() == Some(s.user.id.as_str()),
+        None => false,
+    };
+    if !same_user {
+        // Another user's data (or none open yet): start from what IndexedDB holds for this user only.
+        core.replica.borrow_mut().take();
         let storage = IdbStorage::open().await?;
         let stored_user = storage.get_kv(USER_KEY).await?;
         if stored_user.as_deref().is_some_and(|u| u != s.user.id.as_str()) {
             storage.clear().await?;
         }
         storage.put_kv(USER_KEY, Some(s.user.id.as_str().to_string())).await?;
-        let rep = Replica::open(storage, LOADED_CAP).await?;
+        let (rep, views) = Replica::open(storage, LOADED_CAP).await?;
         *core.replica.borrow_mut() = Some(Rc::new(rep));
+        core.sigs.reset_views(views);
     }
     let rep = core.replica()?;
-    let mut maps: [BTreeMap<DocId, RecordView>; 5] = Default::default();
-    for v in rep.views() {
-        maps[kind_index(v.kind())].insert(v.id().clone(), v);
-    }
-    for (sig, map) in core.sigs.views.iter().zip(maps) {
-        sig.set(map);
-    }
     // The index as stored (documents that left it while we were away are deleted at the next sync).
     if let Err(e) = rep.apply_index(&s.index_doc).await {
         core.sigs.error(e);

@@ -167,7 +167,8 @@ impl<S: Storage> DocStore<S> {
         Ok(out)
     }
 
-    fn note_pending(&self, id: &DocId, summary: String) {
+    /// Records `summary` as an edit of `id` the relay has not acknowledged yet.
+    pub fn note_pending(&self, id: &DocId, summary: String) {
         if let Some(l) = self.loaded.borrow_mut().get_mut(id) {
             l.meta.pending_edits.push(summary);
         }

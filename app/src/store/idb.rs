@@ -161,6 +161,21 @@ impl Storage for IdbStorage {
         self.put(VIEWS, JsValue::from_str(record.as_str()), JsValue::from_str(&json)).await
     }
 
+    async fn get_view(&self, record: &DocId) -> Result<Option<String>, StoreError> {
+        self.get_string(VIEWS, record.as_str()).await
+    }
+
+    async fn put_views(&self, views: Vec<(DocId, String)>) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[VIEWS], TransactionMode::ReadWrite).map_err(err)?;
+        let os = tx.object_store(VIEWS).map_err(err)?;
+        for (id, json) in views {
+            // Requests of one transaction complete in order; awaiting only the commit is enough.
+            os.put(&JsValue::from_str(&json), Some(&JsValue::from_str(id.as_str()))).map_err(err)?;
+        }
+        tx.commit().map_err(err)?.await.map_err(err)?;
+        Ok(())
+    }
+
     async fn delete_view(&self, record: &DocId) -> Result<(), StoreError> {
         self.delete(VIEWS, JsValue::from_str(record.as_str()).into()).await
     }

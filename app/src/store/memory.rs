@@ -98,6 +98,10 @@ impl Storage for MemoryStorage {
         Ok(())
     }
 
+    async fn get_view(&self, record: &DocId) -> Result<Option<String>, StoreError> {
+        Ok(self.tables.borrow().views.get(record).cloned())
+    }
+
     async fn delete_view(&self, record: &DocId) -> Result<(), StoreError> {
         self.tables.borrow_mut().views.remove(record);
         self.wrote();

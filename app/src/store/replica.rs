@@ -32,13 +32,13 @@ pub struct IndexEntry {
 }
 
 /// What changed when a new version of the index was applied.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IndexDiff {
     pub added: Vec<DocId>,
     /// Deleted from the device.
     pub removed: Vec<DocId>,
-    /// Records whose views were removed or rebuilt because of it.
-    pub touched_records: Vec<DocId>,
+    /// Records whose views were removed (`None`) or rebuilt because of it.
+    pub touched_records: Vec<(DocId, Option<RecordView>)>,
 }
 
 /// Reads the `docs` map of an index document.
@@ -60,23 +60,29 @@ pub fn read_index<D: ReadDoc>(doc: &D) -> BTreeMap<DocId, IndexEntry> {
 }
 
 /// The loaded documents, the views and the index of one signed-in user on this device.
+///
+/// The views themselves live in storage and with the caller (the UI's signals): the replica keeps only each
+/// record's kind, so a device with 30,000 records holds one copy of their views, not two.
 pub struct Replica<S> {
     docs: DocStore<S>,
-    views: RefCell<BTreeMap<DocId, RecordView>>,
+    kinds: RefCell<BTreeMap<DocId, RecordKind>>,
     index: RefCell<BTreeMap<DocId, IndexEntry>>,
 }
 
 impl<S: Storage> Replica<S> {
-    /// Opens the replica: reads the stored views (not the documents: those load when needed).
-    pub async fn open(storage: S, cap: usize) -> Result<Self, StoreError> {
-        let mut views = BTreeMap::new();
+    /// Opens the replica and returns the stored views (not the documents: those load when needed).
+    pub async fn open(storage: S, cap: usize) -> Result<(Self, Vec<RecordView>), StoreError> {
+        let mut views = Vec::new();
+        let mut kinds = BTreeMap::new();
         for (id, json) in storage.all_views().await? {
             // A view that no longer parses (older build) is rebuilt from its documents when next touched.
             if let Ok(v) = serde_json::from_str::<RecordView>(&json) {
-                views.insert(id, v);
+                kinds.insert(id, v.kind());
+                views.push(v);
             }
         }
-        Ok(Replica { docs: DocStore::new(storage, cap), views: RefCell::new(views), index: RefCell::default() })
+        let rep = Replica { docs: DocStore::new(storage, cap), kinds: RefCell::new(kinds), index: RefCell::default() };
+        Ok((rep, views))
     }
 
     pub fn docs(&self) -> &DocStore<S> {
@@ -87,17 +93,17 @@ impl<S: Storage> Replica<S> {
         self.docs.storage()
     }
 
-    /// Every view (cloned).
-    pub fn views(&self) -> Vec<RecordView> {
-        self.views.borrow().values().cloned().collect()
+    /// A record's stored view.
+    pub async fn view(&self, id: &DocId) -> Result<Option<RecordView>, StoreError> {
+        match self.storage().get_view(id).await? {
+            Some(json) => Ok(serde_json::from_str(&json).ok()),
+            None => Ok(None),
+        }
     }
 
-    pub fn view(&self, id: &DocId) -> Option<RecordView> {
-        self.views.borrow().get(id).cloned()
-    }
-
+    /// How many records have views.
     pub fn view_count(&self) -> usize {
-        self.views.borrow().len()
+        self.kinds.borrow().len()
     }
 
     /// The record a document belongs to: from the index, the views, or a loaded companion's link.
@@ -105,7 +111,7 @@ impl<S: Storage> Replica<S> {
         if let Some(e) = self.index.borrow().get(doc) {
             return Some(e.record.clone());
         }
-        if self.views.borrow().contains_key(doc) {
+        if self.kinds.borrow().contains_key(doc) {
             return Some(doc.clone());
         }
         self.docs.read(doc, |d| match docs::read_kind(d) {
@@ -117,8 +123,8 @@ impl<S: Storage> Replica<S> {
 
     /// The kind of a record, from its view or its loaded main document.
     pub fn kind_of(&self, record: &DocId) -> Option<RecordKind> {
-        if let Some(v) = self.views.borrow().get(record) {
-            return Some(v.kind());
+        if let Some(k) = self.kinds.borrow().get(record) {
+            return Some(*k);
         }
         match self.docs.read(record, docs::read_kind)? {
             Ok(Some(DocKind::Record(k))) => Some(k),
@@ -151,12 +157,12 @@ impl<S: Storage> Replica<S> {
         };
         let json = serde_json::to_string(&view).map_err(StoreError::storage)?;
         self.storage().put_view(record, json).await?;
-        self.views.borrow_mut().insert(record.clone(), view.clone());
+        self.kinds.borrow_mut().insert(record.clone(), view.kind());
         Ok(Some(view))
     }
 
     async fn drop_view(&self, record: &DocId) -> Result<(), StoreError> {
-        if self.views.borrow_mut().remove(record).is_some() {
+        if self.kinds.borrow_mut().remove(record).is_some() {
             self.storage().delete_view(record).await?;
         }
         Ok(())
@@ -170,20 +176,21 @@ impl<S: Storage> Replica<S> {
         self.refresh_view(id).await?.ok_or_else(|| StoreError::NotFound(id.clone()))
     }
 
-    /// Creates a companion document of `record` (its id is derived from the record's) and rebuilds the view.
+    /// Creates a companion document of `record` (its id is derived from the record's) and rebuilds the view
+    /// (`None` while the record's main document is not here).
     pub async fn create_companion<C: Companion>(
         &self,
         record: &DocId,
         value: &C,
         now: Timestamp,
         by: &UserId,
-    ) -> Result<DocId, StoreError> {
+    ) -> Result<(DocId, Option<RecordView>), StoreError> {
         let cid = record.companion(C::GROUP);
         let mut doc = AutoCommit::new();
         docs::init_companion(&mut doc, record, now, by, value)?;
         self.docs.insert(&cid, doc, Some(C::GROUP.as_str()), Some(format!("create {}", C::GROUP.as_str()))).await?;
-        self.refresh_view(record).await?;
-        Ok(cid)
+        let view = self.refresh_view(record).await?;
+        Ok((cid, view))
     }
 
     /// Runs `f` (a domain operation) on the hydrated record and writes back what changed, as one change.
@@ -303,12 +310,13 @@ impl<S: Storage> Replica<S> {
         for id in &diff.removed {
             let record = old.get(id).map(|e| e.record.clone()).unwrap_or_else(|| id.clone());
             self.docs.delete(id).await?;
-            if &record == id {
+            let view = if &record == id {
                 self.drop_view(id).await?;
+                None
             } else {
-                self.refresh_view(&record).await?;
-            }
-            diff.touched_records.push(record);
+                self.refresh_view(&record).await?
+            };
+            diff.touched_records.push((record, view));
         }
         let json = serde_json::to_string(&current).map_err(StoreError::storage)?;
         self.storage().put_kv(INDEX_KEY, Some(json)).await?;
@@ -368,7 +376,7 @@ mod tests {
     }
 
     async fn with_lead() -> Replica<MemoryStorage> {
-        let r = Replica::open(MemoryStorage::new(), 16).await.unwrap();
+        let (r, _) = Replica::open(MemoryStorage::new(), 16).await.unwrap();
         let lead = Lead::new("Acme visit", Some(rep1()), &rep1(), now()).unwrap();
         r.create_record(&lead_id(), &lead).await.unwrap();
         r
@@ -378,16 +386,17 @@ mod tests {
     fn a_created_record_has_a_stored_view_that_survives_a_reopen() {
         block_on(async {
             let r = with_lead().await;
-            assert_eq!(r.view(&lead_id()).unwrap().title(), "Acme visit");
+            assert_eq!(r.view(&lead_id()).await.unwrap().unwrap().title(), "Acme visit");
             let pii = LeadPii { phone: "123".into(), email: "a@b.c".into() };
             r.create_companion(&lead_id(), &pii, now(), &rep1()).await.unwrap();
-            let RecordView::Lead(v) = r.view(&lead_id()).unwrap() else { panic!("not a lead") };
+            let RecordView::Lead(v) = r.view(&lead_id()).await.unwrap().unwrap() else { panic!("not a lead") };
             assert_eq!(v.pii.unwrap().phone, "123");
 
-            let again = Replica::open(r.docs.into_storage(), 16).await.unwrap();
+            let (again, views) = Replica::open(r.docs.into_storage(), 16).await.unwrap();
             assert_eq!(again.view_count(), 1);
+            assert_eq!(views.len(), 1);
             assert_eq!(again.docs().loaded_count(), 0, "views are read without loading documents");
-            assert_eq!(again.view(&lead_id()).unwrap().title(), "Acme visit");
+            assert_eq!(again.view(&lead_id()).await.unwrap().unwrap().title(), "Acme visit");
         });
     }
 
@@ -401,7 +410,7 @@ mod tests {
             })
             .await
             .unwrap();
-            assert_eq!(r.view(&lead_id()).unwrap().title(), "Acme HQ visit");
+            assert_eq!(r.view(&lead_id()).await.unwrap().unwrap().title(), "Acme HQ visit");
             r.splice_notes(&lead_id(), 0, 0, "héllo").await.unwrap();
             r.splice_notes(&lead_id(), 5, 0, " world").await.unwrap();
             r.splice_notes(&lead_id(), 1, 1, "e").await.unwrap();
@@ -429,7 +438,7 @@ mod tests {
             r.docs().insert(&index_id, index, None, None).await.unwrap();
             let diff = r.apply_index(&index_id).await.unwrap();
             assert_eq!(diff.added, vec![lead_id()]);
-            assert!(r.view(&lead_id()).is_some());
+            assert!(r.view(&lead_id()).await.unwrap().is_some());
 
             r.docs()
                 .write(&index_id, |d| {
@@ -440,10 +449,11 @@ mod tests {
             r.docs().persist(&index_id).await.unwrap();
             let diff = r.apply_index(&index_id).await.unwrap();
             assert_eq!(diff.removed, vec![lead_id()]);
-            assert!(r.view(&lead_id()).is_none());
+            assert!(r.view(&lead_id()).await.unwrap().is_none());
             assert!(!r.docs().load(&lead_id()).await.unwrap(), "document deleted from storage");
-            let again = Replica::open(r.docs.into_storage(), 16).await.unwrap();
+            let (again, views) = Replica::open(r.docs.into_storage(), 16).await.unwrap();
             assert_eq!(again.view_count(), 0);
+            assert!(views.is_empty());
         });
     }
 }

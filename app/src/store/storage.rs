@@ -51,6 +51,14 @@ pub trait Storage {
     /// Deletes a document's chunks and metadata.
     async fn delete_doc(&self, doc: &DocId) -> Result<(), StoreError>;
     async fn put_view(&self, record: &DocId, json: String) -> Result<(), StoreError>;
+    async fn get_view(&self, record: &DocId) -> Result<Option<String>, StoreError>;
+    /// Writes many views at once (one transaction where the backend has them).
+    async fn put_views(&self, views: Vec<(DocId, String)>) -> Result<(), StoreError> {
+        for (id, json) in views {
+            self.put_view(&id, json).await?;
+        }
+        Ok(())
+    }
     async fn delete_view(&self, record: &DocId) -> Result<(), StoreError>;
     async fn all_views(&self) -> Result<Vec<(DocId, String)>, StoreError>;
     async fn get_kv(&self, key: &str) -> Result<Option<String>, StoreError>;

@@ -47,6 +47,11 @@ pub(crate) struct Net {
     next_refusal: u64,
     /// What we last said per open record (re-sent as heartbeat).
     mine: HashMap<DocId, Option<String>>,
+    /// Whether the current socket ever opened (a socket refused at the upgrade never does).
+    opened: bool,
+    /// Companions waiting for their record's main document to reach the relay (it refuses a companion of
+    /// a record it does not have yet).
+    deferred: HashMap<DocId, Vec<DocId>>,
 }
 
 fn random_hex(n: usize) -> String {
@@ -97,6 +102,17 @@ pub(crate) fn install(core: &Rc<Core>) {
         });
         let _ = w.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
         online.forget(); // lives as long as the page
+        // Browsers keep an open WebSocket when the network goes away; close it so the UI says offline at
+        // once and the reconnect loop takes over.
+        let c = core.clone();
+        let offline = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            let ws = c.net.borrow().ws.clone();
+            if let Some(ws) = ws {
+                let _ = ws.close();
+            }
+        });
+        let _ = w.add_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());
+        offline.forget();
     }
 }
 
@@ -114,6 +130,7 @@ pub(crate) fn stop(core: &Rc<Core>) {
         net.generation += 1;
         net.session = None;
         net.unsynced.clear();
+        net.deferred.clear();
         net.ws.take()
     };
     if let Some(ws) = ws {
@@ -196,6 +213,7 @@ async fn handle(core: &Rc<Core>, ev: Event) {
         Event::Open(gen) if current(core, gen) => {
             let join = {
                 let mut net = core.net.borrow_mut();
+                net.opened = true;
                 let me = crate::protocol::PeerId::new(net.peer_id.clone());
                 let s = SyncSession::new(me, random_hex(8));
                 let join = s.join();
@@ -210,15 +228,21 @@ async fn handle(core: &Rc<Core>, ev: Event) {
             }
         }
         Event::Closed(gen) if current(core, gen) => {
-            let (attempt, tx, enabled) = {
+            let (attempt, tx, enabled, opened) = {
                 let mut net = core.net.borrow_mut();
+                let opened = std::mem::take(&mut net.opened);
                 net.ws = None;
                 net.session = None;
                 net.unsynced.clear();
+                net.deferred.clear();
                 let a = net.attempt;
                 net.attempt = net.attempt.saturating_add(1);
-                (a, net.tx.clone(), net.enabled)
+                (a, net.tx.clone(), net.enabled, opened)
             };
+            let online = web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true);
+            if enabled && !opened && online && attempt >= 1 && session_ended(core).await {
+                return;
+            }
             if enabled {
                 let delay = Backoff::default().delay_ms(attempt, js_sys::Math::random());
                 spawn_local(async move {
@@ -232,6 +256,21 @@ async fn handle(core: &Rc<Core>, ev: Event) {
         Event::Reconnect(gen) if current(core, gen) => connect(core),
         _ => {}
     }
+}
+
+/// A socket that keeps failing before it opens while the network is up may mean the session ended
+/// (expired, revoked, user disabled). If the relay says so, sign out of the session but keep this
+/// user's local data: signing in again as the same user resumes where they were, unsynced edits included.
+async fn session_ended(core: &Rc<Core>) -> bool {
+    let Some(s) = core.session() else { return false };
+    if crate::session::still_valid(&s.token).await != Ok(false) {
+        return false;
+    }
+    stop(core);
+    crate::session::remember(None);
+    core.sigs.session.set(None);
+    core.sigs.error("your session has ended: sign in again (your unsynced edits are kept)");
+    true
 }
 
 fn update_status(core: &Rc<Core>) {
@@ -322,6 +361,9 @@ async fn begin_doc(core: &Rc<Core>, id: &DocId, meta: Option<&DocMeta>) -> Resul
         let heads = cheap_heads(meta).unwrap_or_default();
         core.net.borrow_mut().session.as_mut().and_then(|s| s.begin_unloaded(id, heads))
     } else if rep.docs().load(id).await? {
+        if defer_companion(core, id) {
+            return Ok(());
+        }
         let stored = rep.docs().meta(id).and_then(|m| m.sync_state);
         rep.docs()
             .write(id, |doc| {
@@ -347,6 +389,10 @@ pub(crate) fn local_change(core: &Rc<Core>, id: &DocId) {
         return;
     }
     let tracked = core.net.borrow().session.as_ref().is_some_and(|s| s.is_tracked(id) && !s.is_unloaded(id));
+    if !tracked && defer_companion(core, id) {
+        update_status(core);
+        return;
+    }
     let msg = rep
         .docs()
         .write(id, |doc| {
@@ -417,9 +463,36 @@ async fn on_sync(core: &Rc<Core>, id: &DocId, data: &[u8]) -> Result<(), StoreEr
     Ok(())
 }
 
-/// The relay has exactly our copy: the document's pending edits are acknowledged.
+/// Whether `id` is a companion whose record is not yet on the relay; if so it waits (counted as pending)
+/// and starts syncing once the record is in sync.
+fn defer_companion(core: &Rc<Core>, id: &DocId) -> bool {
+    let Ok(rep) = core.replica() else { return false };
+    let Some(record) = rep.record_of(id) else { return false };
+    let mut net = core.net.borrow_mut();
+    if &record == id || !net.unsynced.contains(&record) {
+        return false;
+    }
+    let waiting = net.deferred.entry(record).or_default();
+    if !waiting.contains(id) {
+        waiting.push(id.clone());
+    }
+    net.unsynced.insert(id.clone());
+    true
+}
+
+/// The relay has exactly our copy: the document's pending edits are acknowledged, and companions waiting
+/// for it start syncing.
 async fn mark_synced(core: &Rc<Core>, id: &DocId) -> Result<(), StoreError> {
-    core.net.borrow_mut().unsynced.remove(id);
+    let waiting = {
+        let mut net = core.net.borrow_mut();
+        net.unsynced.remove(id);
+        net.deferred.remove(id).unwrap_or_default()
+    };
+    for c in waiting {
+        core.net.borrow_mut().unsynced.remove(&c);
+        let meta = core.replica()?.storage().meta(&c).await?;
+        Box::pin(begin_doc(core, &c, meta.as_ref())).await?;
+    }
     let rep = core.replica()?;
     let pending = rep.docs().meta(id).map(|m| !m.pending_edits.is_empty()).unwrap_or(false);
     if pending {
@@ -440,8 +513,8 @@ async fn on_doc_changed(core: &Rc<Core>, id: &DocId) -> Result<(), StoreError> {
             }
             core.net.borrow_mut().unsynced.remove(removed);
         }
-        for record in &diff.touched_records {
-            core.sigs.set_view(record, rep.view(record));
+        for (record, view) in diff.touched_records {
+            core.queue_view(&record, view);
         }
         for added in &diff.added {
             let tracked = core.net.borrow().session.as_ref().is_some_and(|s| s.is_tracked(added));
@@ -454,7 +527,7 @@ async fn on_doc_changed(core: &Rc<Core>, id: &DocId) -> Result<(), StoreError> {
         core.sigs.directory.set(rep.directory(id).await?);
     } else if let Some(record) = rep.record_of(id) {
         match rep.refresh_view(&record).await {
-            Ok(view) => core.sigs.set_view(&record, view),
+            Ok(view) => core.queue_view(&record, view),
             // A companion that arrived before its record: the view is built when the record arrives.
             Err(StoreError::Corrupt { .. }) | Err(StoreError::Domain(_)) => {}
             Err(e) => return Err(e),
@@ -475,7 +548,7 @@ async fn on_unavailable(core: &Rc<Core>, id: &DocId) -> Result<(), StoreError> {
         rep.docs().unload(id);
         if let Some(record) = rep.record_of(id).or_else(|| Some(id.clone())) {
             let view = rep.refresh_view(&record).await.ok().flatten();
-            core.sigs.set_view(&record, view);
+            core.queue_view(&record, view);
         }
     }
     Ok(())
@@ -511,7 +584,7 @@ async fn on_error(core: &Rc<Core>, e: ErrorMessage) -> Result<(), StoreError> {
     });
     // Show the relay's copy: drop ours from the view now, take theirs (a `request`) at once.
     let view = rep.refresh_view(&record).await.ok().flatten();
-    core.sigs.set_view(&record, view);
+    core.publish_views(vec![(record.clone(), view)]);
     begin_doc(core, &doc, None).await?;
     if core.open.borrow().contains_key(&record) {
         // Keep it loaded once the relay's copy is in.

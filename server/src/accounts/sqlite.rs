@@ -63,9 +63,8 @@ fn session_row(row: &Row) -> rusqlite::Result<Session> {
 
 fn audit_row(row: &Row) -> rusqlite::Result<AuditEntry> {
     let detail: String = row.get(5)?;
-    let detail = serde_json::from_str(&detail).map_err(|e| {
-        corrupt(5, StoreError::Corrupt { what: "audit_log.detail", reason: e.to_string() })
-    })?;
+    let detail = serde_json::from_str(&detail)
+        .map_err(|e| corrupt(5, StoreError::Corrupt { what: "audit_log.detail", reason: e.to_string() }))?;
     Ok(AuditEntry {
         id: row.get(0)?,
         at: time_col(row, 1, "audit_log.at")?,
@@ -155,7 +154,13 @@ impl AccountStore for SqliteAccounts {
                 "INSERT INTO accounts (user_id, password_hash, disabled, created_at) VALUES (?1, ?2, ?3, ?4)",
                 params![a.user.as_str(), a.password_hash, a.disabled, ms(a.created_at)],
             )
-            .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate(format!("user {}", a.user)) } else { e.into() })?;
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Duplicate(format!("user {}", a.user))
+                } else {
+                    e.into()
+                }
+            })?;
             Ok(())
         })
     }
@@ -186,7 +191,9 @@ impl AccountStore for SqliteAccounts {
 
     fn set_password_hash(&self, user: &UserId, hash: &str) -> StoreResult<()> {
         self.with(|c| {
-            match c.execute("UPDATE accounts SET password_hash = ?2 WHERE user_id = ?1", params![user.as_str(), hash])? {
+            match c
+                .execute("UPDATE accounts SET password_hash = ?2 WHERE user_id = ?1", params![user.as_str(), hash])?
+            {
                 0 => Err(StoreError::NotFound(format!("user {user}"))),
                 _ => Ok(()),
             }
@@ -208,7 +215,13 @@ impl AccountStore for SqliteAccounts {
                 "INSERT INTO sessions (id, user_id, created_at, expires_at, address) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![s.id.as_str(), s.user.as_str(), ms(s.created_at), ms(s.expires_at), s.address],
             )
-            .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate("session".into()) } else { e.into() })?;
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Duplicate("session".into())
+                } else {
+                    e.into()
+                }
+            })?;
             Ok(())
         })
     }
@@ -271,10 +284,7 @@ impl AccountStore for SqliteAccounts {
                  ORDER BY id DESC LIMIT ?4",
             )?;
             let rows = st
-                .query_map(
-                    params![q.before, q.actor.as_ref().map(|a| a.as_str()), q.action, q.limit],
-                    audit_row,
-                )?
+                .query_map(params![q.before, q.actor.as_ref().map(|a| a.as_str()), q.action, q.limit], audit_row)?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
@@ -334,7 +344,8 @@ impl AccountStore for SqliteAccounts {
                 "UPDATE export_requests SET status = ?2, decided_by = ?3, decided_at = ?4 WHERE id = ?1",
                 params![id, status.as_str(), by.as_str(), ms(now)],
             )?;
-            let r = tx.query_row(&format!("SELECT {EXPORT_COLS} FROM export_requests WHERE id = ?1"), [id], export_row)?;
+            let r =
+                tx.query_row(&format!("SELECT {EXPORT_COLS} FROM export_requests WHERE id = ?1"), [id], export_row)?;
             tx.commit()?;
             Ok(r)
         })

@@ -75,20 +75,23 @@ fn keeps_an_admin(dir: &Directory) -> Result<(), ApiError> {
 }
 
 /// Checks a directory change on a snapshot, applies it through the hub, and audits what changed.
-async fn change_directory<F>(state: &AppState, actor: &UserId, addr: Option<std::net::IpAddr>, f: F) -> Result<(), ApiError>
+async fn change_directory<F>(
+    state: &AppState,
+    actor: &UserId,
+    addr: Option<std::net::IpAddr>,
+    f: F,
+) -> Result<(), ApiError>
 where
     F: Fn(&mut Directory) + Send + 'static,
 {
     let before = state.hub.directory();
     let mut after = before.clone();
     f(&mut after);
-    validate_directory(&after)?;
     keeps_an_admin(&after)?;
+    validate_directory(&after)?;
     state.hub.update_directory(f).await?;
-    let events = directory_changes(Some(actor), &before, &state.hub.directory())
-        .into_iter()
-        .map(|e| e.address(addr))
-        .collect();
+    let events =
+        directory_changes(Some(actor), &before, &state.hub.directory()).into_iter().map(|e| e.address(addr)).collect();
     state.audit.append_all(events).await;
     Ok(())
 }

@@ -35,7 +35,10 @@ pub fn from_parts(parts: &Parts) -> Option<String> {
         .map(|t| t.trim().to_string());
     let cookie = || {
         parts.headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
-            v.split(';').filter_map(|kv| kv.trim().split_once('=')).find(|(k, _)| *k == COOKIE).map(|(_, v)| v.to_string())
+            v.split(';')
+                .filter_map(|kv| kv.trim().split_once('='))
+                .find(|(k, _)| *k == COOKIE)
+                .map(|(_, v)| v.to_string())
         })
     };
     let query = || {

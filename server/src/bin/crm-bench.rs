@@ -74,7 +74,8 @@ struct Plan {
 fn plan(args: &Args) -> Plan {
     let team_size = args.team_size.max(2);
     let teams_n = args.clients.div_ceil(team_size);
-    let mut users = vec![User { id: UserId::new("admin"), name: "admin".into(), role: Role::Admin, team: None, disabled: false }];
+    let mut users =
+        vec![User { id: UserId::new("admin"), name: "admin".into(), role: Role::Admin, team: None, disabled: false }];
     let mut teams = Vec::new();
     let mut reps = Vec::new();
     let mut managers: HashMap<UserId, UserId> = HashMap::new();
@@ -101,7 +102,13 @@ fn plan(args: &Args) -> Plan {
         }
     }
     teams.push(Team { id: TeamId::new("big"), name: "big".into(), manager: None, parent: None });
-    users.push(User { id: UserId::new("bigrep"), name: "big rep".into(), role: Role::SalesRep, team: Some(TeamId::new("big")), disabled: false });
+    users.push(User {
+        id: UserId::new("bigrep"),
+        name: "big rep".into(),
+        role: Role::SalesRep,
+        team: Some(TeamId::new("big")),
+        disabled: false,
+    });
     let mut open: HashMap<UserId, Vec<DocId>> = HashMap::new();
     let mut owned: HashMap<UserId, Vec<DocId>> = HashMap::new();
     let mut readers: HashMap<DocId, Vec<UserId>> = HashMap::new();
@@ -147,10 +154,22 @@ async fn prepare(args: &Args, plan: &Plan, data: &std::path::Path) -> anyhow::Re
     let mut batch = Vec::new();
     for (i, id) in all.iter().enumerate() {
         let owner = owners.get(id).cloned().unwrap_or_else(|| UserId::new("bigrep"));
-        let opp = Opportunity::new(&format!("Deal {i}"), &format!("OPP-{i:06}"), &StageId::new("initial"), Some(owner.clone()), &owner, now, &dir)?;
+        let opp = Opportunity::new(
+            &format!("Deal {i}"),
+            &format!("OPP-{i:06}"),
+            &StageId::new("initial"),
+            Some(owner.clone()),
+            &owner,
+            now,
+            &dir,
+        )?;
         let mut main = AutoCommit::new();
         init_record(&mut main, &opp)?;
-        let money = OpportunityMoney { expected_amount: Some(Money::new(100 * i as i64, "CNY")?), win_probability: 10, quotes: vec![] };
+        let money = OpportunityMoney {
+            expected_amount: Some(Money::new(100 * i as i64, "CNY")?),
+            win_probability: 10,
+            quotes: vec![],
+        };
         let mut comp = AutoCommit::new();
         init_companion(&mut comp, id, now, &owner, &money)?;
         batch.push((id.clone(), main.document().clone()));
@@ -163,7 +182,12 @@ async fn prepare(args: &Args, plan: &Plan, data: &std::path::Path) -> anyhow::Re
     let hash = server::auth::password::hash("bench")?;
     let mut tokens = HashMap::new();
     for u in &plan.users {
-        accounts.insert_account(&Account { user: u.id.clone(), password_hash: hash.clone(), disabled: false, created_at: Utc::now() })?;
+        accounts.insert_account(&Account {
+            user: u.id.clone(),
+            password_hash: hash.clone(),
+            disabled: false,
+            created_at: Utc::now(),
+        })?;
         let (token, sid) = server::auth::token::new_token();
         accounts.insert_session(&Session {
             id: sid,
@@ -187,7 +211,9 @@ async fn prepare(args: &Args, plan: &Plan, data: &std::path::Path) -> anyhow::Re
 fn proc_figures(pid: u32) -> (u64, u64) {
     let rss_kb = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0);
     let ticks = std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
@@ -259,9 +285,19 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let data = args.data.clone().unwrap_or_else(|| temp_dir("bench"));
     let bin = args.server_bin.clone().unwrap_or_else(|| {
-        std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join("crm-server"))).unwrap_or_else(|| "crm-server".into())
+        std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(|d| d.join("crm-server")))
+            .unwrap_or_else(|| "crm-server".into())
     });
-    println!("crm-bench: {} clients, {} records, {} edits/s for {} s, data {}", args.clients, args.records, args.rate, args.seconds, data.display());
+    println!(
+        "crm-bench: {} clients, {} records, {} edits/s for {} s, data {}",
+        args.clients,
+        args.records,
+        args.rate,
+        args.seconds,
+        data.display()
+    );
     let plan = plan(&args);
     let tokens = prepare(&args, &plan, &data).await?;
 
@@ -323,7 +359,7 @@ async fn main() -> anyhow::Result<()> {
         let doc = ids[rand::random_range(0..ids.len())].clone();
         expected += plan.readers.get(&doc).map_or(0, |r| r.iter().filter(|r| senders.contains_key(*r)).count());
         let _ = senders[user].try_send(Edit { doc, seq });
-        if seq % 100 == 0 {
+        if seq.is_multiple_of(100) {
             rss_peak = rss_peak.max(proc_figures(pid).0);
         }
     }
@@ -333,14 +369,23 @@ async fn main() -> anyhow::Result<()> {
     let mut lat = latencies.lock().unwrap().clone();
     lat.sort();
     let cpu = (ticks1 - ticks0) as f64 / 100.0 / elapsed.as_secs_f64() * 100.0;
-    println!("edits: {seq} sent in {:.1} s ({:.0}/s); deliveries {} of {expected} expected", elapsed.as_secs_f64(), seq as f64 / elapsed.as_secs_f64(), lat.len());
+    println!(
+        "edits: {seq} sent in {:.1} s ({:.0}/s); deliveries {} of {expected} expected",
+        elapsed.as_secs_f64(),
+        seq as f64 / elapsed.as_secs_f64(),
+        lat.len()
+    );
     println!(
         "fan-out latency: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         percentile(&lat, 0.5),
         percentile(&lat, 0.99),
         percentile(&lat, 1.0)
     );
-    println!("relay during edits: CPU {cpu:.0}% of one core, RSS {:.1} MB (peak {:.1} MB)", rss2 as f64 / 1024.0, rss_peak.max(rss2) as f64 / 1024.0);
+    println!(
+        "relay during edits: CPU {cpu:.0}% of one core, RSS {:.1} MB (peak {:.1} MB)",
+        rss2 as f64 / 1024.0,
+        rss_peak.max(rss2) as f64 / 1024.0
+    );
 
     // Initial sync of a new device for bigrep.
     let t = Instant::now();

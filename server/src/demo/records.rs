@@ -2,14 +2,14 @@
 //! service events), contacts, opportunities in every stage (plus won and lost ones), leads (some in the
 //! unassigned pool) and activities (including complaints). Pure: `now` and the seed come in.
 
-use automerge::{ActorId, AutoCommit, Automerge};
-use rand::{rngs::StdRng, seq::IndexedRandom, Rng, SeedableRng};
 use app::domain::{
     docs, Activity, ActivityKind, Companion, Contact, ContactPii, CooperationEntry, Customer, CustomerEvent,
     CustomerMoney, CustomerService, CustomerTier, Directory, DocId, DomainError, FollowUp, Lead, LeadPii, LeadSource,
     LeadStatus, LongText, Money, Opportunity, OpportunityMoney, OpportunityStatus, Quote, Record, ServiceEvent,
-    ServiceEventKind, StageEntry, Timestamp, UserId, DAY_MS,
+    ServiceEventKind, StageEntry, TeamId, Timestamp, UserId, DAY_MS,
 };
+use automerge::{ActorId, AutoCommit, Automerge};
+use rand::{rngs::StdRng, seq::IndexedRandom, Rng, SeedableRng};
 
 use app::domain::ops::{format_number, CUSTOMER_PREFIX, OPPORTUNITY_PREFIX};
 use chrono::Datelike;
@@ -17,8 +17,20 @@ use chrono::Datelike;
 use super::names::*;
 
 const CUSTOMER_MAINTAINERS: &[&str] = &[
-    "rep1", "rep2", "rep3", "accountmgr", "rep1", "accountmgr", "rep2", "rep3", "accountmgr", "manager", "rep1", "rep2",
-    "accountmgr", "rep3",
+    "rep1",
+    "rep2",
+    "rep3",
+    "accountmgr",
+    "rep1",
+    "accountmgr",
+    "rep2",
+    "rep3",
+    "accountmgr",
+    "manager",
+    "rep1",
+    "rep2",
+    "accountmgr",
+    "rep3",
 ];
 const SELLERS: &[&str] = &["rep1", "rep2", "rep3", "manager"];
 const OPPORTUNITIES: usize = 26;
@@ -52,12 +64,7 @@ impl<'a> Builder<'a> {
         AutoCommit::new().with_actor(ActorId::from(actor.to_vec()))
     }
 
-    fn record<R: Record>(&mut self, id: &DocId, mut r: R) -> Result<(), DomainError> {
-        if r.owner().is_some() {
-            // Records carry their owner's team.
-            let team = r.owner().and_then(|o| self.dir.user(o)).and_then(|x| x.team.clone());
-            set_team(&mut r, team);
-        }
+    fn record<R: Record>(&mut self, id: &DocId, r: R) -> Result<(), DomainError> {
         r.validate(self.dir)?;
         let mut doc = self.doc();
         docs::init_record(&mut doc, &r)?;
@@ -65,7 +72,18 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn companion<C: Companion>(&mut self, record: &DocId, at: Timestamp, by: &UserId, c: &C) -> Result<(), DomainError> {
+    /// Records carry their owner's team.
+    fn team_of(&self, owner: Option<&UserId>) -> Option<TeamId> {
+        owner.and_then(|o| self.dir.user(o)).and_then(|u| u.team.clone())
+    }
+
+    fn companion<C: Companion>(
+        &mut self,
+        record: &DocId,
+        at: Timestamp,
+        by: &UserId,
+        c: &C,
+    ) -> Result<(), DomainError> {
         c.validate()?;
         let mut doc = self.doc();
         docs::init_companion(&mut doc, record, at, by, c)?;
@@ -74,17 +92,13 @@ impl<'a> Builder<'a> {
     }
 
     fn phone(&mut self) -> String {
-        format!("+86 1{}{} {:04} {:04}", self.rng.random_range(3..=9), self.rng.random_range(0..=9), self.rng.random_range(0..10_000), self.rng.random_range(0..10_000))
-    }
-}
-
-/// Sets `team` through serde (the record traits expose no setter; every record has a `team` field).
-fn set_team<R: Record>(r: &mut R, team: Option<app::domain::TeamId>) {
-    if let Ok(mut v) = serde_json::to_value(&*r) {
-        v["team"] = serde_json::to_value(&team).unwrap_or(serde_json::Value::Null);
-        if let Ok(back) = serde_json::from_value::<R>(v) {
-            *r = back;
-        }
+        format!(
+            "+86 1{}{} {:04} {:04}",
+            self.rng.random_range(3..=9),
+            self.rng.random_range(0..=9),
+            self.rng.random_range(0..10_000),
+            self.rng.random_range(0..10_000)
+        )
     }
 }
 
@@ -109,7 +123,7 @@ pub fn build(dir: &Directory, now: Timestamp, seed: u64) -> Result<Vec<(DocId, A
         let created = b.days_ago(200, 500);
         let mut money = CustomerMoney::default();
         for k in 0..b.rng.random_range(0..3) {
-            let amount = b.rng.random_range(20..400) * 1_000_00;
+            let amount = b.rng.random_range(20..400) * 100_000;
             let signed = Timestamp(created.0 + b.rng.random_range(1..150) * DAY_MS);
             money.orders.insert(
                 format!("order-{i}-{k}"),
@@ -143,11 +157,16 @@ pub fn build(dir: &Directory, now: Timestamp, seed: u64) -> Result<Vec<(DocId, A
         let product = PRODUCTS[i % PRODUCTS.len()];
         let name = format!("{} · {}", customers[c].name, product);
         let mut o = Opportunity::new(&name, &number, &stages[0].id, Some(owner.clone()), &owner, created, dir)?;
+        o.team = b.team_of(Some(&owner));
         o.customer = Some(customers[c].id.clone());
         o.source = *LeadSource::ALL.choose(&mut b.rng).unwrap_or(&LeadSource::Other);
         let step = (now.0 - created.0) / (stage_ix as i64 + 2);
         o.stage_history = (0..=stage_ix)
-            .map(|s| StageEntry { stage: stages[s].id.clone(), entered_at: Timestamp(created.0 + step * s as i64), by: owner.clone() })
+            .map(|s| StageEntry {
+                stage: stages[s].id.clone(),
+                entered_at: Timestamp(created.0 + step * s as i64),
+                by: owner.clone(),
+            })
             .collect();
         o.stage = stage.id.clone();
         o.expected_close = Some(Timestamp(created.0 + b.rng.random_range(30..150) * DAY_MS));
@@ -159,8 +178,10 @@ pub fn build(dir: &Directory, now: Timestamp, seed: u64) -> Result<Vec<(DocId, A
                 note: ACTIVITY_SUBJECTS[(i + k) % ACTIVITY_SUBJECTS.len()].to_string(),
             })
             .collect();
-        o.notes = LongText::new(format!("客户关注交付周期和售后支持。Customer cares about lead time and support. ({product})"));
-        let amount = Money::new(b.rng.random_range(50..2_000) * 1_000_00, "CNY")?;
+        o.notes = LongText::new(format!(
+            "客户关注交付周期和售后支持。Customer cares about lead time and support. ({product})"
+        ));
+        let amount = Money::new(b.rng.random_range(50..2_000) * 100_000, "CNY")?;
         let closed = Timestamp(now.0 - b.rng.random_range(1..15) * DAY_MS).max(created);
         if lost {
             o.status = OpportunityStatus::Lost;
@@ -171,7 +192,12 @@ pub fn build(dir: &Directory, now: Timestamp, seed: u64) -> Result<Vec<(DocId, A
             o.closed_at = Some(closed);
             customers[c].money.orders.insert(
                 id.to_string(),
-                CooperationEntry { title: name.clone(), amount: amount.clone(), signed_at: closed, opportunity: Some(id.clone()) },
+                CooperationEntry {
+                    title: name.clone(),
+                    amount: amount.clone(),
+                    signed_at: closed,
+                    opportunity: Some(id.clone()),
+                },
             );
         } else {
             // Some follow-ups are overdue, some due today, some later.
@@ -179,7 +205,12 @@ pub fn build(dir: &Directory, now: Timestamp, seed: u64) -> Result<Vec<(DocId, A
         }
         o.updated_at = o.closed_at.unwrap_or(created).max(o.stage_history.last().map_or(created, |e| e.entered_at));
         let quotes = if stage_ix >= 2 {
-            vec![Quote { id: "q1".into(), title: format!("报价 Quote {number}"), amount: amount.clone(), at: o.stage_history[2].entered_at }]
+            vec![Quote {
+                id: "q1".into(),
+                title: format!("报价 Quote {number}"),
+                amount: amount.clone(),
+                at: o.stage_history[2].entered_at,
+            }]
         } else {
             Vec::new()
         };
@@ -192,7 +223,14 @@ pub fn build(dir: &Directory, now: Timestamp, seed: u64) -> Result<Vec<(DocId, A
     // Customers, their money and service groups, and their contacts.
     for (i, c) in customers.iter().enumerate() {
         let (_, industry, region) = COMPANIES[i];
-        let mut r = Customer::new(&c.name, &format_number(CUSTOMER_PREFIX, year, i as u32 + 1), Some(c.owner.clone()), &admin, c.created)?;
+        let mut r = Customer::new(
+            &c.name,
+            &format_number(CUSTOMER_PREFIX, year, i as u32 + 1),
+            Some(c.owner.clone()),
+            &admin,
+            c.created,
+        )?;
+        r.team = b.team_of(Some(&c.owner));
         r.industry = industry.to_string();
         r.region = region.to_string();
         r.tier = [CustomerTier::Key, CustomerTier::Normal, CustomerTier::Normal, CustomerTier::LowFrequency][i % 4];
@@ -201,7 +239,11 @@ pub fn build(dir: &Directory, now: Timestamp, seed: u64) -> Result<Vec<(DocId, A
             3 => vec!["流失风险 churn-risk".into()],
             _ => Vec::new(),
         };
-        r.events = vec![CustomerEvent { id: "e1".into(), at: Timestamp(c.created.0 + 5 * DAY_MS), title: "签订框架协议 Framework agreement signed".into() }];
+        r.events = vec![CustomerEvent {
+            id: "e1".into(),
+            at: Timestamp(c.created.0 + 5 * DAY_MS),
+            title: "签订框架协议 Framework agreement signed".into(),
+        }];
         r.notes = LongText::new("重要客户，每季度回访。Key account, quarterly check-ins.");
         r.updated_at = Timestamp(c.created.0 + 5 * DAY_MS);
         b.record(&c.id, r)?;
@@ -227,8 +269,12 @@ pub fn build(dir: &Directory, now: Timestamp, seed: u64) -> Result<Vec<(DocId, A
             let person = PEOPLE[(i * 2 + k) % PEOPLE.len()];
             let id = b.id();
             let mut ct = Contact::new(person, Some(c.id.clone()), Some(c.owner.clone()), &c.owner, c.created)?;
+            ct.team = b.team_of(Some(&c.owner));
             ct.title = TITLES[(i + k) % TITLES.len()].to_string();
-            let pii = ContactPii { phone: b.phone(), email: format!("contact{}.{}@customer{}.example.cn", i + 1, k + 1, i + 1) };
+            let pii = ContactPii {
+                phone: b.phone(),
+                email: format!("contact{}.{}@customer{}.example.cn", i + 1, k + 1, i + 1),
+            };
             b.record(&id, ct)?;
             b.companion(&id, c.created, &c.owner, &pii)?;
         }
@@ -243,10 +289,13 @@ pub fn build(dir: &Directory, now: Timestamp, seed: u64) -> Result<Vec<(DocId, A
         let created = b.days_ago(0, 60);
         let id = b.id();
         let mut l = Lead::new(&format!("{company} · {}", PRODUCTS[i % PRODUCTS.len()]), owner, &by, created)?;
+        l.team = b.team_of(l.owner.as_ref());
         l.company = company.to_string();
         l.contact_name = person.to_string();
         l.source = LeadSource::ALL[i % LeadSource::ALL.len()];
-        l.status = [LeadStatus::New, LeadStatus::Contacted, LeadStatus::Qualified, LeadStatus::New, LeadStatus::Disqualified][i % 5];
+        l.status =
+            [LeadStatus::New, LeadStatus::Contacted, LeadStatus::Qualified, LeadStatus::New, LeadStatus::Disqualified]
+                [i % 5];
         l.score = b.rng.random_range(10..=95);
         l.notes = LongText::new("展会上留下名片，对移动端感兴趣。Met at the fair; interested in mobile.");
         let pii = LeadPii { phone: b.phone(), email: format!("lead{}@prospect{}.example.com", i + 1, i + 1) };
@@ -264,7 +313,8 @@ pub fn build(dir: &Directory, now: Timestamp, seed: u64) -> Result<Vec<(DocId, A
             let kind = if i % 2 == 0 { ActivityKind::Complaint } else { ActivityKind::Service };
             (u("aftersales"), kind, (i * 5) % customers.len())
         } else {
-            let own: Vec<usize> = (0..customers.len()).filter(|&k| customers[k].owner.as_str() == "accountmgr").collect();
+            let own: Vec<usize> =
+                (0..customers.len()).filter(|&k| customers[k].owner.as_str() == "accountmgr").collect();
             (u("accountmgr"), ActivityKind::Visit, own[i % own.len()])
         };
         let at = b.days_ago(0, 45);
@@ -275,6 +325,7 @@ pub fn build(dir: &Directory, now: Timestamp, seed: u64) -> Result<Vec<(DocId, A
             _ => ACTIVITY_SUBJECTS[i % ACTIVITY_SUBJECTS.len()],
         };
         let mut a = Activity::new(kind, subject, at, &owner, at)?;
+        a.team = b.team_of(Some(&owner));
         a.customer = Some(customers[c].id.clone());
         a.outcome = "已记录，待跟进 Logged, follow-up pending".into();
         if i % 3 == 0 {
@@ -300,7 +351,10 @@ mod tests {
         let now = Timestamp(1_780_000_000_000);
         let a = build(&dir(), now, 7).unwrap();
         let b = build(&dir(), now, 7).unwrap();
-        assert_eq!(a.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(), b.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>());
+        assert_eq!(
+            a.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(),
+            b.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>()
+        );
         let count = |k: DocKind| a.iter().filter(|(_, d)| read_kind(d).unwrap() == Some(k)).count();
         assert_eq!(count(DocKind::Record(RecordKind::Opportunity)), OPPORTUNITIES);
         assert_eq!(count(DocKind::Record(RecordKind::Lead)), LEADS);

@@ -102,10 +102,7 @@ impl SqliteStore {
 fn run_op(tx: &rusqlite::Transaction<'_>, op: &Op) -> Result<u64, rusqlite::Error> {
     match op {
         Op::Append { id, chunk, meta } => {
-            tx.execute(
-                "INSERT INTO doc_chunks (doc, data) VALUES (?1, ?2)",
-                params![id.as_str(), chunk],
-            )?;
+            tx.execute("INSERT INTO doc_chunks (doc, data) VALUES (?1, ?2)", params![id.as_str(), chunk])?;
             let seq = tx.last_insert_rowid() as u64;
             tx.execute(
                 "INSERT INTO docs (id, kind, record, record_kind, owner, customer, user)

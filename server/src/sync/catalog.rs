@@ -16,6 +16,9 @@ pub struct IndexEntry {
     pub record: DocId,
 }
 
+/// One user's index change: entries to add, ids to remove.
+pub type IndexChange = (UserId, Vec<(DocId, IndexEntry)>, Vec<DocId>);
+
 #[derive(Default)]
 pub struct Catalog {
     pub metas: HashMap<DocId, DocMeta>,
@@ -171,8 +174,8 @@ impl Catalog {
         out
     }
 
-    /// Index changes for `users` over `docs`: per user, entries to add and ids to remove.
-    pub fn index_diff(&self, docs: &[DocId]) -> Vec<(UserId, Vec<(DocId, IndexEntry)>, Vec<DocId>)> {
+    /// Index changes over `docs`: per user whose index must change, entries to add and ids to remove.
+    pub fn index_diff(&self, docs: &[DocId]) -> Vec<IndexChange> {
         let mut out = Vec::new();
         for u in &self.directory.users {
             let current = self.indexed.get(&u.id);

@@ -7,9 +7,9 @@
 use std::collections::HashSet;
 use std::future::Future;
 
-use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use app::domain::{DocId, UserId};
 use app::protocol::{self, DecodeError, Message, Peer, PeerMetadata, PROTOCOL_V1};
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 
 use super::{Hub, Outgoing};
 

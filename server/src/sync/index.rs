@@ -54,13 +54,13 @@ impl Hub {
                 // Memory must not run ahead of the store: reload from it next time.
                 slot.doc = None;
                 if was_loaded {
-                    self.inner.loaded.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                    self.loaded_dec();
                 }
                 return Err(e);
             }
         }
         if !was_loaded {
-            self.inner.loaded.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.loaded_inc();
         }
         self.cat_mut().set_meta(id, meta);
         self.fan_out(id, &mut slot, None);
@@ -83,7 +83,8 @@ impl Hub {
             })
             .await?;
         }
-        let doc = self.load(&id).await?.ok_or_else(|| SyncError::Invalid { id: id.to_string(), reason: "missing".into() })?;
+        let doc =
+            self.load(&id).await?.ok_or_else(|| SyncError::Invalid { id: id.to_string(), reason: "missing".into() })?;
         let dir: Directory =
             autosurgeon::hydrate(&doc).map_err(|e| SyncError::Invalid { id: id.to_string(), reason: e.to_string() })?;
         self.cat_mut().directory = std::sync::Arc::new(dir);

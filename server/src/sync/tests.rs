@@ -45,11 +45,23 @@ fn opportunity(dir: &Directory, n: u8, owner: &str) -> (DocId, Automerge, DocId,
     let id = DocId::from_bytes([n; 16]);
     let o = UserId::new(owner);
     let now = Timestamp::from_millis(1_700_000_000_000);
-    let opp = Opportunity::new(&format!("Deal {n}"), &format!("OPP-{n}"), &StageId::new("initial"), Some(o.clone()), &o, now, dir)
-        .unwrap();
+    let opp = Opportunity::new(
+        &format!("Deal {n}"),
+        &format!("OPP-{n}"),
+        &StageId::new("initial"),
+        Some(o.clone()),
+        &o,
+        now,
+        dir,
+    )
+    .unwrap();
     let mut main = AutoCommit::new();
     init_record(&mut main, &opp).unwrap();
-    let money = OpportunityMoney { expected_amount: Some(Money::new(123_456, "CNY").unwrap()), win_probability: 10, quotes: vec![] };
+    let money = OpportunityMoney {
+        expected_amount: Some(Money::new(123_456, "CNY").unwrap()),
+        win_probability: 10,
+        quotes: vec![],
+    };
     let mut comp = AutoCommit::new();
     init_companion(&mut comp, &id, now, &o, &money).unwrap();
     (id.clone(), main.document().clone(), id.companion(FieldGroup::Money), comp.document().clone())
@@ -61,8 +73,13 @@ struct Who {
 }
 
 async fn start() -> (Hub, String, Vec<DocId>) {
+    let (hub, url, ids, _) = start_with(HubConfig::default()).await;
+    (hub, url, ids)
+}
+
+async fn start_with(cfg: HubConfig) -> (Hub, String, Vec<DocId>, Arc<dyn DocStore>) {
     let store: Arc<dyn DocStore> = Arc::new(MemoryStore::new());
-    let hub = Hub::open(store, HubConfig::default()).await.unwrap();
+    let hub = Hub::open(store.clone(), cfg).await.unwrap();
     hub.update_directory(|d| *d = directory()).await.unwrap();
     let dir = hub.directory();
     let mut ids = Vec::new();
@@ -89,7 +106,7 @@ async fn start() -> (Hub, String, Vec<DocId>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (hub, format!("ws://{addr}/sync"), ids)
+    (hub, format!("ws://{addr}/sync"), ids, store)
 }
 
 async fn client(url: &str, user: &str) -> SyncClient {
@@ -125,10 +142,8 @@ async fn index_lists_readable_docs() {
     let (_, docs) = doc.get(ROOT, "docs").unwrap().unwrap();
     let mut keys: Vec<String> = doc.keys(&docs).collect();
     keys.sort();
-    let mut want: Vec<String> = [&ids[0], &ids[1]]
-        .iter()
-        .flat_map(|i| [i.to_string(), i.companion(FieldGroup::Money).to_string()])
-        .collect();
+    let mut want: Vec<String> =
+        [&ids[0], &ids[1]].iter().flat_map(|i| [i.to_string(), i.companion(FieldGroup::Money).to_string()]).collect();
     want.sort();
     assert_eq!(keys, want);
     // Another user's index is unavailable.
@@ -156,6 +171,22 @@ async fn allowed_edit_fans_out_and_forged_owner_is_refused() {
     let stored = hub.load(&id).await.unwrap().unwrap();
     assert_eq!(text(&stored, "owner").as_deref(), Some("rep1"));
     assert_eq!(text(&stored, "name").as_deref(), Some("Renamed"));
+    // A later change built on the refused one is refused too, and the forger is told again.
+    let errors_before = rep1.errors.len();
+    rep1.change(&ids[0], |tx| tx.put(ROOT, "name", "After the forgery")).await.unwrap();
+    rep1.pump_until(T, "second refusal", |c| c.errors.len() > errors_before).await.unwrap();
+    assert!(rep1.errors.last().unwrap().refused.is_some());
+    mgr.pump_for(Duration::from_millis(300)).await.unwrap();
+    assert_eq!(text(mgr.doc(&id).unwrap(), "name").as_deref(), Some("Renamed"));
+    assert_eq!(text(&hub.load(&id).await.unwrap().unwrap(), "name").as_deref(), Some("Renamed"));
+    // After a fresh request the client has the relay's copy and can edit again.
+    rep1.fetch(&id, T).await.unwrap();
+    rep1.pump_for(Duration::from_millis(100)).await.unwrap();
+    assert_eq!(text(rep1.doc(&id).unwrap(), "owner").as_deref(), Some("rep1"));
+    rep1.change(&id, |tx| tx.put(ROOT, "name", "Clean edit")).await.unwrap();
+    mgr.pump_until(T, "clean edit", |c| text(c.doc(&id).unwrap(), "name").as_deref() == Some("Clean edit"))
+        .await
+        .unwrap();
     // rep3 never receives anything about it.
     let mut rep3 = client(&url, "rep3").await;
     assert_eq!(rep3.fetch(&id, T).await.unwrap(), Fetched::Unavailable);
@@ -203,4 +234,61 @@ async fn creating_a_record_by_sync() {
     rep1.create(&id2, doc2).await.unwrap();
     rep1.pump_until(T, "refusal", |c| c.refusal(&id2).is_some()).await.unwrap();
     assert!(hub.load(&id2).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn directory_changes_recompute_indexes_and_end_disabled_sockets() {
+    let (hub, url, ids) = start().await;
+    let mut rep3 = client(&url, "rep3").await;
+    assert_eq!(rep3.fetch(&ids[0], T).await.unwrap(), Fetched::Unavailable);
+    // rep3 moves to the east team and becomes its manager's: now rep3 is a manager of east.
+    hub.update_directory(|d| {
+        let u = d.users.iter_mut().find(|u| u.id.as_str() == "rep3").unwrap();
+        u.role = Role::SalesManager;
+        u.team = Some(TeamId::new("east"));
+        d.teams[0].manager = Some(UserId::new("rep3"));
+    })
+    .await
+    .unwrap();
+    assert_eq!(rep3.fetch(&ids[0], T).await.unwrap(), Fetched::Doc);
+    let index = hub.index_doc_id(&UserId::new("rep3"));
+    let (_, docs) = hub.load(&index).await.unwrap().unwrap().get(ROOT, "docs").unwrap().unwrap();
+    assert!(hub.load(&index).await.unwrap().unwrap().get(&docs, ids[0].as_str()).unwrap().is_some());
+    // Disabling a user ends their socket at once.
+    hub.update_directory(|d| d.users.iter_mut().find(|u| u.id.as_str() == "rep3").unwrap().disabled = true)
+        .await
+        .unwrap();
+    let r = rep3.pump_until(T, "close", |c| c.closed.is_some()).await;
+    assert!(r.is_err() || rep3.closed.is_some());
+    assert!(rep3.closed.is_some(), "socket closed");
+}
+
+#[tokio::test]
+async fn connection_cap_per_user() {
+    let cfg = HubConfig { max_conns_per_user: 2, ..HubConfig::default() };
+    let (_hub, url, _, _) = start_with(cfg).await;
+    let _a = client(&url, "rep1").await;
+    let _b = client(&url, "rep1").await;
+    let third = SyncClient::connect(&format!("{url}?user=rep1")).await;
+    assert!(third.is_err(), "a third socket is refused");
+    let _other = client(&url, "rep2").await;
+}
+
+#[tokio::test]
+async fn compaction_keeps_every_change() {
+    let cfg = HubConfig { compact_after: 3, ..HubConfig::default() };
+    let (hub, url, ids, store) = start_with(cfg).await;
+    let mut rep1 = client(&url, "rep1").await;
+    rep1.fetch(&ids[0], T).await.unwrap();
+    for i in 0..10 {
+        rep1.change(&ids[0], |tx| tx.put(ROOT, "name", format!("v{i}"))).await.unwrap();
+        rep1.pump_for(Duration::from_millis(30)).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let chunks = store.load(&ids[0]).unwrap().unwrap();
+    assert!(chunks.chunks.len() < 10, "compacted: {} chunks", chunks.chunks.len());
+    let reopened = Hub::open(store, HubConfig::default()).await.unwrap();
+    let doc = reopened.load(&ids[0]).await.unwrap().unwrap();
+    assert_eq!(text(&doc, "name").as_deref(), Some("v9"));
+    assert_eq!(doc.get_heads(), hub.load(&ids[0]).await.unwrap().unwrap().get_heads());
 }

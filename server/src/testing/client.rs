@@ -64,9 +64,7 @@ impl SyncClient {
     }
 
     /// Connects with a prepared request (for `Authorization` or `Cookie` headers).
-    pub async fn connect_request(
-        req: tungstenite::handshake::client::Request,
-    ) -> Result<SyncClient, ClientError> {
+    pub async fn connect_request(req: tungstenite::handshake::client::Request) -> Result<SyncClient, ClientError> {
         let (ws, _) = tokio_tungstenite::connect_async(req).await?;
         let peer = PeerId::new(format!("test-{}", rand::random::<u64>()));
         let mut c = SyncClient {
@@ -262,14 +260,18 @@ impl SyncClient {
 
     /// Requests many documents at once (pipelined) and waits until each arrived or is unavailable.
     pub async fn fetch_many(&mut self, ids: &[DocId], timeout: Duration) -> Result<(), ClientError> {
-        for id in ids {
+        for (i, id) in ids.iter().enumerate() {
             self.request(id).await?;
+            // Read what has arrived now and then, so neither side blocks on a full socket buffer.
+            if i % 64 == 63 {
+                while self.pump_once(Instant::now() + Duration::from_millis(1)).await? {}
+            }
         }
         let mut pending: HashSet<DocId> = ids.iter().cloned().collect();
         let deadline = Instant::now() + timeout;
         while !pending.is_empty() {
             pending.retain(|id| {
-                !self.unavailable.contains(id) && !self.docs.get(id).is_some_and(|d| !d.doc.get_heads().is_empty())
+                !self.unavailable.contains(id) && self.docs.get(id).is_none_or(|d| d.doc.get_heads().is_empty())
             });
             if pending.is_empty() {
                 break;

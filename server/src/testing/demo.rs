@@ -62,7 +62,9 @@ impl TestRelay {
     /// Logs `user` in and opens a sync socket with `?token=`.
     pub async fn client(&self, user: &str) -> (Login, SyncClient) {
         let l = self.login(user).await.unwrap_or_else(|e| panic!("login {user}: {e}"));
-        let c = SyncClient::connect(&self.relay().sync_url(&l.token)).await.unwrap_or_else(|e| panic!("connect {user}: {e}"));
+        let c = SyncClient::connect(&self.relay().sync_url(&l.token))
+            .await
+            .unwrap_or_else(|e| panic!("connect {user}: {e}"));
         (l, c)
     }
 }
@@ -78,7 +80,11 @@ impl Drop for TestRelay {
 
 /// Fetches an index document and lists its entries.
 pub async fn index_items(c: &mut SyncClient, index: &DocId) -> Vec<IndexItem> {
-    assert_eq!(c.fetch(index, Duration::from_secs(10)).await.expect("index fetch"), Fetched::Doc, "own index is readable");
+    assert_eq!(
+        c.fetch(index, Duration::from_secs(10)).await.expect("index fetch"),
+        Fetched::Doc,
+        "own index is readable"
+    );
     // Let any follow-up sync rounds finish.
     c.pump_for(Duration::from_millis(100)).await.ok();
     read_index(c.doc(index).expect("index doc"))

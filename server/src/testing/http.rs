@@ -105,7 +105,8 @@ pub struct Login {
 
 /// Logs in with username and password.
 pub async fn login(addr: SocketAddr, user: &str, password: &str) -> Result<Login, HttpError> {
-    let body = post_json(addr, "/api/login", None, &serde_json::json!({"username": user, "password": password})).await?;
+    let body =
+        post_json(addr, "/api/login", None, &serde_json::json!({"username": user, "password": password})).await?;
     let s = |k: &str| body.get(k).and_then(|v| v.as_str()).map(str::to_string);
     Ok(Login {
         token: s("token").ok_or_else(|| HttpError::Bad("no token".into()))?,

@@ -1,0 +1,229 @@
+//! The app shell: header (title, search, sync state, language, sign-out), navigation (a bottom tab bar
+//! on phones, a sidebar on desktop), refused-change notices, and the page.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_location;
+
+use super::ctx::Ctx;
+use super::search::SearchPalette;
+use crate::domain::RecordKind;
+use crate::i18n::{Locale, I18n, K};
+use crate::sync::SyncStatus;
+
+#[component]
+pub fn Shell(children: Children) -> impl IntoView {
+    let i18n = I18n::use_i18n();
+    let ctx = Ctx::use_ctx();
+    let search_open = RwSignal::new(false);
+    view! {
+        <div class="shell">
+            <header class="topbar">
+                <span class="brand">{move || i18n.t(K::AppName)}</span>
+                <button
+                    class="search-button"
+                    aria-label=move || format!("{} (/)", i18n.t(K::SearchEverything))
+                    aria-keyshortcuts="/ Control+K"
+                    on:click=move |_| search_open.set(true)
+                >
+                    <Icon name="search" />
+                    <span class="search-button-text">{move || i18n.t(K::Search)}</span>
+                    <kbd class="desktop-only">"Ctrl K"</kbd>
+                </button>
+                <SyncBadge />
+                <LanguageSwitch />
+                <span class="me" title=move || ctx.me().map(|m| m.name).unwrap_or_default()>
+                    {move || ctx.me().map(|m| super::ctx::initials(&m.name)).unwrap_or_default()}
+                </span>
+                <button
+                    class="icon-button"
+                    aria-label=move || i18n.t(K::SignOut)
+                    title=move || i18n.t(K::SignOut)
+                    on:click=move |_| {
+                        let store = ctx.store;
+                        spawn_local(async move { store.logout().await })
+                    }
+                >
+                    <Icon name="logout" />
+                </button>
+            </header>
+            <Nav />
+            <main class="page" id="main">
+                <Refusals />
+                <ErrorToast />
+                {children()}
+            </main>
+            <SearchPalette open=search_open />
+        </div>
+    }
+}
+
+#[component]
+fn Nav() -> impl IntoView {
+    let i18n = I18n::use_i18n();
+    let ctx = Ctx::use_ctx();
+    let location = use_location();
+    let items: [(&'static str, K, &'static str, Option<RecordKind>); 7] = [
+        ("/", K::Today, "today", None),
+        ("/board", K::Pipeline, "board", Some(RecordKind::Opportunity)),
+        ("/leads", K::Leads, "lead", Some(RecordKind::Lead)),
+        ("/opportunities", K::DealsTab, "deal", Some(RecordKind::Opportunity)),
+        ("/customers", K::Customers, "customer", Some(RecordKind::Customer)),
+        ("/contacts", K::Contacts, "contact", Some(RecordKind::Contact)),
+        ("/dashboard", K::Dashboard, "chart", Some(RecordKind::Opportunity)),
+    ];
+    view! {
+        <nav class="nav" aria-label=move || i18n.t(K::Navigation)>
+            {items
+                .into_iter()
+                .map(|(href, label, icon, kind)| {
+                    let visible = move || kind.is_none_or(|k| ctx.sees_kind(k));
+                    let current = move || {
+                        let p = location.pathname.get();
+                        if href == "/" { p == "/" } else { p.starts_with(href) }
+                    };
+                    view! {
+                        <Show when=visible>
+                            <A
+                                href=href
+                                attr:class=if href == "/dashboard" { "nav-item nav-secondary" } else { "nav-item" }
+                                attr:aria-current=move || current().then_some("page")
+                            >
+                                <Icon name=icon />
+                                <span class="nav-label">{move || i18n.t(label)}</span>
+                            </A>
+                        </Show>
+                    }
+                })
+                .collect_view()}
+        </nav>
+    }
+}
+
+/// "Offline" / "Syncing N" / "Up to date", announced politely to screen readers.
+#[component]
+fn SyncBadge() -> impl IntoView {
+    let i18n = I18n::use_i18n();
+    let ctx = Ctx::use_ctx();
+    let status = ctx.store.sync_status();
+    let text = move || match status.get() {
+        SyncStatus::Offline => i18n.t(K::Offline).to_string(),
+        SyncStatus::Connecting => i18n.t(K::Connecting).to_string(),
+        SyncStatus::Syncing { pending } => format!("{} {pending}", i18n.t(K::Syncing)),
+        SyncStatus::UpToDate => i18n.t(K::UpToDate).to_string(),
+    };
+    let class = move || match status.get() {
+        SyncStatus::Offline => "sync sync-offline",
+        SyncStatus::Connecting | SyncStatus::Syncing { .. } => "sync sync-busy",
+        SyncStatus::UpToDate => "sync sync-ok",
+    };
+    view! {
+        <span class=class role="status" aria-live="polite" aria-label=move || i18n.t(K::SyncState) title=text>
+            <span class="sync-dot" aria-hidden="true"></span>
+            <span class="sync-text">{text}</span>
+        </span>
+    }
+}
+
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let i18n = I18n::use_i18n();
+    view! {
+        <select
+            class="lang"
+            aria-label=move || i18n.t(K::Language)
+            on:change=move |ev| {
+                let v = event_target_value(&ev);
+                if let Some(l) = Locale::ALL.into_iter().find(|l| l.tag() == v) {
+                    i18n.set(l);
+                }
+            }
+        >
+            {Locale::ALL
+                .into_iter()
+                .map(|l| {
+                    view! {
+                        <option value=l.tag() selected=move || i18n.locale() == l>
+                            {l.native_name()}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
+    }
+}
+
+/// Changes the relay refused: what was lost and why, until dismissed. Never silent.
+#[component]
+fn Refusals() -> impl IntoView {
+    let i18n = I18n::use_i18n();
+    let ctx = Ctx::use_ctx();
+    let refusals = ctx.store.refusals();
+    view! {
+        <div class="notices" aria-live="assertive">
+            <For each=move || refusals.get() key=|r| r.id let:r>
+                <div class="notice notice-refused" role="alert">
+                    <div>
+                        <strong>{move || i18n.t(K::NotSaved)}": "</strong>
+                        {r.reason.clone()}
+                        <span class="muted">" ("{r.path.clone()}")"</span>
+                        <ul class="refused-edits">
+                            {r.edits.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view()}
+                        </ul>
+                    </div>
+                    <button
+                        class="icon-button"
+                        aria-label=move || i18n.t(K::Dismiss)
+                        on:click=move |_| ctx.store.dismiss_refusal(r.id)
+                    >
+                        "×"
+                    </button>
+                </div>
+            </For>
+        </div>
+    }
+}
+
+#[component]
+fn ErrorToast() -> impl IntoView {
+    let i18n = I18n::use_i18n();
+    let ctx = Ctx::use_ctx();
+    let store_err = ctx.store.last_error();
+    let err = Signal::derive(move || ctx.error.get().or_else(|| store_err.get()));
+    view! {
+        <Show when=move || err.with(|e| e.is_some())>
+            <div class="notice notice-error" role="alert">
+                <span>{move || err.get().unwrap_or_default()}</span>
+                <button class="icon-button" aria-label=move || i18n.t(K::Dismiss) on:click=move |_| {
+                    ctx.error.set(None);
+                    ctx.store.clear_error();
+                }>
+                    "×"
+                </button>
+            </div>
+        </Show>
+    }
+}
+
+/// A small inline SVG icon (decorative: the control around it carries the name).
+#[component]
+pub fn Icon(name: &'static str) -> impl IntoView {
+    let d = match name {
+        "search" => "M10.5 3a7.5 7.5 0 0 1 5.9 12.1l4.3 4.3-1.4 1.4-4.3-4.3A7.5 7.5 0 1 1 10.5 3zm0 2a5.5 5.5 0 1 0 0 11 5.5 5.5 0 0 0 0-11z",
+        "logout" => "M10 3h-5v18h5v-2H7V5h3zm6.6 4.6L15.2 9l2 2H9v2h8.2l-2 2 1.4 1.4L21 12z",
+        "today" => "M7 2v2H4v18h16V4h-3V2h-2v2H9V2zM6 9h12v11H6zm2 2v3h3v-3z",
+        "board" => "M3 4h5v16H3zm6.5 0h5v11h-5zM16 4h5v7h-5z",
+        "lead" => "M12 2 3 7l9 5 9-5zm-9 9 9 5 9-5v3l-9 5-9-5z",
+        "deal" => "M3 6h18v12H3zm2 2v8h14V8zm7 1.5a2.5 2.5 0 1 1 0 5 2.5 2.5 0 0 1 0-5z",
+        "customer" => "M4 21V7l8-4 8 4v14h-6v-6h-4v6zm4-10h2V9H8zm6 0h2V9h-2z",
+        "contact" => "M12 4a4 4 0 1 1 0 8 4 4 0 0 1 0-8zm0 10c4.4 0 8 2 8 4.5V21H4v-2.5C4 16 7.6 14 12 14z",
+        "chart" => "M4 20V10h3v10zm6.5 0V4h3v16zM17 20v-7h3v7z",
+        _ => "",
+    };
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d=d fill="currentColor"></path>
+        </svg>
+    }
+}

@@ -1,0 +1,11 @@
+//! One file per page.
+
+pub mod board;
+pub mod customer;
+pub mod dashboard;
+pub mod lead;
+pub mod list;
+pub mod opportunity;
+pub mod record;
+pub mod sign_in;
+pub mod today;

@@ -1,0 +1,241 @@
+//! Lists of leads, opportunities, customers and contacts: search, sort, filter by owner and status, and
+//! windowed rendering (only the rows on screen are in the DOM).
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use crate::domain::{RecordKind, RecordView};
+use crate::i18n::{I18n, K};
+use crate::ui::components::ctx::Ctx;
+use crate::ui::components::search::kind_label;
+use crate::ui::components::virtual_list::VirtualList;
+
+const ROW_HEIGHT: f64 = 60.0;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Sort {
+    Name,
+    Updated,
+    Close,
+    Amount,
+}
+
+impl Sort {
+    fn parse(s: &str) -> Sort {
+        match s {
+            "updated" => Sort::Updated,
+            "close" => Sort::Close,
+            "amount" => Sort::Amount,
+            _ => Sort::Name,
+        }
+    }
+}
+
+/// The status word used for filtering (lead status, deal status, customer tier).
+fn status_of(v: &RecordView) -> Option<&'static str> {
+    match v {
+        RecordView::Lead(l) => Some(l.base.status.as_str()),
+        RecordView::Opportunity(o) => Some(o.base.status.as_str()),
+        RecordView::Customer(c) => Some(c.base.tier.as_str()),
+        _ => None,
+    }
+}
+
+fn statuses(kind: RecordKind) -> Vec<&'static str> {
+    use crate::domain::{CustomerTier, LeadStatus, OpportunityStatus};
+    match kind {
+        RecordKind::Lead => LeadStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        RecordKind::Opportunity => OpportunityStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        RecordKind::Customer => CustomerTier::ALL.iter().map(|s| s.as_str()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn amount_minor(v: &RecordView) -> i64 {
+    match v {
+        RecordView::Opportunity(o) => o.money.as_ref().and_then(|m| m.expected_amount.as_ref()).map_or(-1, |m| m.amount_minor),
+        _ => -1,
+    }
+}
+
+fn close_ms(v: &RecordView) -> i64 {
+    match v {
+        RecordView::Opportunity(o) => o.base.expected_close.map_or(i64::MAX, |t| t.millis()),
+        _ => i64::MAX,
+    }
+}
+
+fn matches_query(v: &RecordView, words: &[String], ctx: &Ctx) -> bool {
+    if words.is_empty() {
+        return true;
+    }
+    let extra = match v {
+        RecordView::Lead(l) => format!("{} {}", l.base.company, l.base.contact_name),
+        RecordView::Opportunity(o) => {
+            format!("{} {}", o.base.number, o.base.customer.as_ref().and_then(|c| ctx.customer_name(c)).unwrap_or_default())
+        }
+        RecordView::Customer(c) => format!("{} {} {} {}", c.base.number, c.base.industry, c.base.region, c.base.tags.join(" ")),
+        RecordView::Contact(c) => {
+            format!("{} {}", c.base.title, c.base.customer.as_ref().and_then(|c| ctx.customer_name(c)).unwrap_or_default())
+        }
+        RecordView::Activity(a) => a.base.outcome.clone(),
+    };
+    let h = format!("{} {}", v.title(), extra).to_lowercase();
+    words.iter().all(|w| h.contains(w.as_str()))
+}
+
+#[component]
+pub fn ListPage(kind: RecordKind) -> impl IntoView {
+    let i18n = I18n::use_i18n();
+    let ctx = Ctx::use_ctx();
+    let records = ctx.store.records(kind);
+    let query = RwSignal::new(String::new());
+    let sort = RwSignal::new(Sort::Name);
+    let owner = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
+
+    // Indices into `records`, filtered and sorted: no row is cloned until it is on screen.
+    let order = Memo::new(move |_| {
+        let words: Vec<String> = query.get().to_lowercase().split_whitespace().map(str::to_string).collect();
+        let (owner, status, sort) = (owner.get(), status.get(), sort.get());
+        let me = ctx.me_id();
+        records.with(|vs| {
+            let mut idx: Vec<usize> = (0..vs.len())
+                .filter(|&i| {
+                    let v = &vs[i];
+                    let owner_ok = match owner.as_str() {
+                        "" => true,
+                        "me" => v.owner().is_some() && v.owner() == me.as_ref(),
+                        "none" => v.owner().is_none(),
+                        _ => true,
+                    };
+                    owner_ok && (status.is_empty() || status_of(v) == Some(status.as_str())) && matches_query(v, &words, &ctx)
+                })
+                .collect();
+            let by_name = |a: &usize, b: &usize| vs[*a].title().to_lowercase().cmp(&vs[*b].title().to_lowercase());
+            idx.sort_by(|a, b| {
+                let o = match sort {
+                    Sort::Name => Ordering::Equal,
+                    Sort::Updated => vs[*b].updated_at().cmp(&vs[*a].updated_at()),
+                    Sort::Close => close_ms(&vs[*a]).cmp(&close_ms(&vs[*b])),
+                    Sort::Amount => amount_minor(&vs[*b]).cmp(&amount_minor(&vs[*a])),
+                };
+                o.then_with(|| by_name(a, b))
+            });
+            idx
+        })
+    });
+    let count = Signal::derive(move || order.with(|o| o.len()));
+    let row: Arc<dyn Fn(usize) -> AnyView + Send + Sync> = Arc::new(move |i: usize| {
+        let Some(v) = order.with(|o| o.get(i).copied()).and_then(|ix| records.with(|vs| vs.get(ix).cloned())) else {
+            return ().into_any();
+        };
+        view! { <Row view=v /> }.into_any()
+    });
+    let title = i18n.t(kind_label(kind));
+    view! {
+        <section class="list-page">
+            <header class="page-header">
+                <h1>{move || i18n.t(kind_label(kind))}</h1>
+                <div class="filters" role="group" aria-label=move || i18n.t(K::Filter)>
+                    <input
+                        type="search"
+                        class="list-search"
+                        aria-label=move || format!("{} {}", i18n.t(K::Search), i18n.t(kind_label(kind)))
+                        placeholder=move || i18n.t(K::Search)
+                        on:input=move |e| query.set(event_target_value(&e))
+                    />
+                    <select aria-label=move || i18n.t(K::SortBy) on:change=move |e| sort.set(Sort::parse(&event_target_value(&e)))>
+                        <option value="name">{move || i18n.t(K::Name)}</option>
+                        <option value="updated">{move || i18n.t(K::Updated)}</option>
+                        {(kind == RecordKind::Opportunity)
+                            .then(|| {
+                                view! {
+                                    <option value="close">{move || i18n.t(K::ExpectedClose)}</option>
+                                    <option value="amount">{move || i18n.t(K::Amount)}</option>
+                                }
+                            })}
+                    </select>
+                    <select aria-label=move || i18n.t(K::Owner) on:change=move |e| owner.set(event_target_value(&e))>
+                        <option value="">{move || i18n.t(K::AllOwners)}</option>
+                        <option value="me">{move || i18n.t(K::Me)}</option>
+                        <option value="none">{move || i18n.t(K::Unassigned)}</option>
+                    </select>
+                    {(!statuses(kind).is_empty())
+                        .then(|| {
+                            view! {
+                                <select
+                                    aria-label=move || i18n.t(if kind == RecordKind::Customer { K::Tier } else { K::Status })
+                                    on:change=move |e| status.set(event_target_value(&e))
+                                >
+                                    <option value="">{move || i18n.t(K::All)}</option>
+                                    {statuses(kind).into_iter().map(|s| view! { <option value=s>{status_text(i18n, s)}</option> }).collect_view()}
+                                </select>
+                            }
+                        })}
+                </div>
+                <p class="muted count" aria-live="polite">
+                    {move || format!("{} {}", i18n.number(count.get() as f64), i18n.t(K::Rows))}
+                </p>
+            </header>
+            <VirtualList count=count row_height=ROW_HEIGHT label=Signal::derive(move || { let _ = title; i18n.t(kind_label(kind)).to_string() }) row=row />
+        </section>
+    }
+}
+
+/// A status, tier or stage word for people.
+pub fn status_text(i18n: I18n, s: &str) -> String {
+    let k = match s {
+        "active" => Some(K::Active),
+        "won" => Some(K::WonStatus),
+        "lost" => Some(K::LostStatus),
+        "closed" => Some(K::ClosedStatus),
+        "converted" => Some(K::Converted),
+        _ => None,
+    };
+    match k {
+        Some(k) => i18n.t(k).to_string(),
+        None => s.replace('_', " "),
+    }
+}
+
+#[component]
+fn Row(view: RecordView) -> impl IntoView {
+    let i18n = I18n::use_i18n();
+    let ctx = Ctx::use_ctx();
+    let href = format!("/r/{}", view.id());
+    let title = view.title().to_string();
+    let owner = view.owner().map(|o| ctx.user_name(o)).unwrap_or_else(|| i18n.t(K::Unassigned).to_string());
+    let (sub, right): (String, String) = match &view {
+        RecordView::Lead(l) => (l.base.company.clone(), status_text(i18n, l.base.status.as_str())),
+        RecordView::Opportunity(o) => {
+            let customer = o.base.customer.as_ref().and_then(|c| ctx.customer_name(c)).unwrap_or_default();
+            let stage = ctx
+                .directory()
+                .with(|d| d.as_ref().and_then(|d| d.stage(&o.base.stage)).map(|s| i18n.stage_name(s)))
+                .unwrap_or_else(|| o.base.stage.to_string());
+            let amount = o.money.as_ref().and_then(|m| m.expected_amount.as_ref()).map(|m| i18n.money(m));
+            (format!("{customer} · {stage}"), amount.unwrap_or_default())
+        }
+        RecordView::Customer(c) => (format!("{} · {}", c.base.number, c.base.region), status_text(i18n, c.base.tier.as_str())),
+        RecordView::Contact(c) => {
+            let customer = c.base.customer.as_ref().and_then(|id| ctx.customer_name(id)).unwrap_or_default();
+            (format!("{} · {customer}", c.base.title), c.pii.as_ref().map(|p| p.phone.clone()).unwrap_or_default())
+        }
+        RecordView::Activity(a) => (a.base.outcome.clone(), i18n.date(a.base.at)),
+    };
+    view! {
+        <A href=href attr:class="row">
+            <span class="row-main">
+                <span class="row-title">{title}</span>
+                <span class="row-sub muted">{sub}</span>
+            </span>
+            <span class="row-side">
+                <span class="row-right">{right}</span>
+                <span class="row-owner muted">{owner}</span>
+            </span>
+        </A>
+    }
+}

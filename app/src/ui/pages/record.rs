@@ -1,0 +1,236 @@
+//! A record page: loads the record's documents while open (so edits merge live and others see us),
+//! shows who else is here, and hands the body to the page for its kind.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::{customer::CustomerDetail, lead::LeadDetail, list::status_text, opportunity::OpportunityDetail};
+use crate::domain::{Access, Activity, Contact, ContactPii, DocId, DomainError, Record, RecordKind, RecordView};
+use crate::i18n::{I18n, K};
+use crate::ui::components::ctx::Ctx;
+use crate::ui::components::fields::{ReadField, TextField};
+use crate::ui::components::notes::LiveNotes;
+use crate::ui::components::presence::PresenceAvatars;
+use crate::ui::components::search::kind_label;
+
+/// Saves an edit of a record's main document in the background (locally at once; synced after).
+pub fn save<R: Record + 'static>(
+    ctx: Ctx,
+    id: DocId,
+    summary: String,
+    f: impl FnOnce(&mut R) -> Result<(), DomainError> + 'static,
+) {
+    let store = ctx.store;
+    ctx.run(async move { store.update_record::<R>(id, summary, f).await });
+}
+
+#[component]
+pub fn RecordPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|s| DocId::parse(&s).ok())));
+    move || match id.get() {
+        Some(id) => view! { <RecordBody id=id /> }.into_any(),
+        None => view! { <Missing /> }.into_any(),
+    }
+}
+
+#[component]
+pub fn Missing() -> impl IntoView {
+    let i18n = I18n::use_i18n();
+    view! { <p class="empty card">{move || i18n.t(K::NotFound)}</p> }
+}
+
+#[component]
+fn RecordBody(id: DocId) -> impl IntoView {
+    let i18n = I18n::use_i18n();
+    let ctx = Ctx::use_ctx();
+    let store = ctx.store;
+    let rec = store.record(id.clone());
+    // Keep the documents loaded (live merges, presence) while the page is open.
+    let opened = StoredValue::new(false);
+    {
+        let id = id.clone();
+        leptos::task::spawn_local(async move {
+            if store.open_record(id).await.is_ok() {
+                opened.set_value(true);
+            }
+        });
+    }
+    {
+        let id = id.clone();
+        on_cleanup(move || {
+            if opened.try_get_value().unwrap_or(false) {
+                store.close_record(id);
+            }
+        });
+    }
+    let kind = Memo::new(move |_| rec.with(|r| r.as_ref().map(|v| v.kind())));
+    let title = move || rec.with(|r| r.as_ref().map(|v| v.title().to_string()).unwrap_or_default());
+    let id_body = id.clone();
+    view! {
+        <article class="record">
+            <Show when=move || kind.get().is_some() fallback=|| view! { <Missing /> }>
+                <header class="record-header">
+                    <div>
+                        <span class="chip">{move || kind.get().map(|k| i18n.t(kind_label(k))).unwrap_or_default()}</span>
+                        <h1>{title}</h1>
+                    </div>
+                    <PresenceAvatars id=id.clone() />
+                </header>
+                {
+                    let id = id_body.clone();
+                    move || match kind.get() {
+                        Some(RecordKind::Opportunity) => view! { <OpportunityDetail id=id.clone() /> }.into_any(),
+                        Some(RecordKind::Customer) => view! { <CustomerDetail id=id.clone() /> }.into_any(),
+                        Some(RecordKind::Lead) => view! { <LeadDetail id=id.clone() /> }.into_any(),
+                        Some(RecordKind::Contact) => view! { <ContactDetail id=id.clone() /> }.into_any(),
+                        Some(RecordKind::Activity) => view! { <ActivityDetail id=id.clone() /> }.into_any(),
+                        None => ().into_any(),
+                    }
+                }
+            </Show>
+        </article>
+    }
+}
+
+/// The signed-in user's access to this record, reactive.
+pub fn access_of(ctx: Ctx, id: DocId) -> Memo<Access> {
+    let rec = ctx.store.record(id);
+    Memo::new(move |_| rec.with(|r| r.as_ref().map(|v| ctx.access(v))).unwrap_or(Access::NONE))
+}
+
+#[component]
+fn ContactDetail(id: DocId) -> impl IntoView {
+    let i18n = I18n::use_i18n();
+    let ctx = Ctx::use_ctx();
+    let rec = ctx.store.record(id.clone());
+    let c = Memo::new(move |_| match rec.get() {
+        Some(RecordView::Contact(c)) => Some(c),
+        _ => None,
+    });
+    let acc = access_of(ctx, id.clone());
+    let base_w = Signal::derive(move || acc.get().base.can_write());
+    let pii_w = Signal::derive(move || acc.get().pii.can_write());
+    let text = move |f: fn(&crate::domain::ContactView) -> String| Signal::derive(move || c.with(|c| c.as_ref().map(f).unwrap_or_default()));
+    let (i1, i2, i3, i4) = (id.clone(), id.clone(), id.clone(), id.clone());
+    view! {
+        <div class="record-grid">
+            <section class="card">
+                <h2>{move || i18n.t(K::Details)}</h2>
+                <TextField
+                    label=Signal::derive(move || i18n.t(K::Name).to_string())
+                    value=text(|c| c.base.name.clone())
+                    editable=base_w
+                    on_commit=Callback::new(move |v: String| {
+                        save::<Contact>(ctx, i1.clone(), format!("{}: {v}", i18n.t(K::Name)), move |c| {
+                            c.name = v.trim().to_string();
+                            Ok(())
+                        })
+                    })
+                />
+                <TextField
+                    label=Signal::derive(move || i18n.t(K::Title).to_string())
+                    value=text(|c| c.base.title.clone())
+                    editable=base_w
+                    on_commit=Callback::new(move |v: String| {
+                        save::<Contact>(ctx, i2.clone(), format!("{}: {v}", i18n.t(K::Title)), move |c| {
+                            c.title = v.trim().to_string();
+                            Ok(())
+                        })
+                    })
+                />
+                <ReadField
+                    label=Signal::derive(move || i18n.t(K::Customer).to_string())
+                    value=Signal::derive(move || {
+                        c.with(|c| c.as_ref().and_then(|c| c.base.customer.as_ref()).and_then(|id| ctx.customer_name(id))).unwrap_or_default()
+                    })
+                />
+                <Show when=move || c.with(|c| c.as_ref().is_some_and(|c| c.pii.is_some()))>
+                    <TextField
+                        label=Signal::derive(move || i18n.t(K::Phone).to_string())
+                        input_type="tel"
+                        value=text(|c| c.pii.as_ref().map(|p| p.phone.clone()).unwrap_or_default())
+                        editable=pii_w
+                        on_commit={
+                            let id = i3.clone();
+                            Callback::new(move |v: String| {
+                                let store = ctx.store;
+                                let id = id.clone();
+                                ctx.run(async move {
+                                    store.update_companion::<ContactPii>(id, "phone".into(), move |p| {
+                                        p.phone = v.trim().to_string();
+                                        Ok(())
+                                    }).await
+                                });
+                            })
+                        }
+                    />
+                    <TextField
+                        label=Signal::derive(move || i18n.t(K::Email).to_string())
+                        input_type="email"
+                        value=text(|c| c.pii.as_ref().map(|p| p.email.clone()).unwrap_or_default())
+                        editable=pii_w
+                        on_commit={
+                            let id = i4.clone();
+                            Callback::new(move |v: String| {
+                                let store = ctx.store;
+                                let id = id.clone();
+                                ctx.run(async move {
+                                    store.update_companion::<ContactPii>(id, "email".into(), move |p| {
+                                        p.email = v.trim().to_string();
+                                        Ok(())
+                                    }).await
+                                });
+                            })
+                        }
+                    />
+                </Show>
+            </section>
+            <section class="card">
+                <LiveNotes id=id.clone() label=Signal::derive(move || i18n.t(K::Notes).to_string()) editable=base_w />
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn ActivityDetail(id: DocId) -> impl IntoView {
+    let i18n = I18n::use_i18n();
+    let ctx = Ctx::use_ctx();
+    let rec = ctx.store.record(id.clone());
+    let a = Memo::new(move |_| match rec.get() {
+        Some(RecordView::Activity(a)) => Some(a),
+        _ => None,
+    });
+    let acc = access_of(ctx, id.clone());
+    let base_w = Signal::derive(move || acc.get().base.can_write());
+    let i1 = id.clone();
+    view! {
+        <div class="record-grid">
+            <section class="card">
+                <ReadField
+                    label=Signal::derive(move || i18n.t(K::ActivityKind).to_string())
+                    value=Signal::derive(move || a.with(|a| a.as_ref().map(|a| status_text(i18n, a.base.kind.as_str()))).unwrap_or_default())
+                />
+                <ReadField
+                    label=Signal::derive(move || i18n.t(K::When).to_string())
+                    value=Signal::derive(move || a.with(|a| a.as_ref().map(|a| i18n.date(a.base.at))).unwrap_or_default())
+                />
+                <TextField
+                    label=Signal::derive(move || i18n.t(K::Outcome).to_string())
+                    value=Signal::derive(move || a.with(|a| a.as_ref().map(|a| a.base.outcome.clone())).unwrap_or_default())
+                    editable=base_w
+                    on_commit=Callback::new(move |v: String| {
+                        save::<Activity>(ctx, i1.clone(), format!("{}: {v}", i18n.t(K::Outcome)), move |a| {
+                            a.outcome = v.trim().to_string();
+                            Ok(())
+                        })
+                    })
+                />
+            </section>
+            <section class="card">
+                <LiveNotes id=id.clone() label=Signal::derive(move || i18n.t(K::Notes).to_string()) editable=base_w />
+            </section>
+        </div>
+    }
+}

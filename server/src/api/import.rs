@@ -1,0 +1,337 @@
+//! `POST /api/v1/import`: new records from a CSV file (the mapping is `app::domain::import`, pure).
+//!
+//! Two ways to call it: the file as a `text/csv` body with options in the query
+//! (`?kind=opportunities|leads|customers|contacts&format=maven|datablist|generic&dry_run=true`), or a JSON
+//! body `{kind, format, csv, dry_run?, unknown_owner?, currency?, owners?}`. `dry_run=true` (or `1`) only
+//! reports; `owners={"Moses Frase":"rep1"}` (JSON; in the query also any number of `owner=Moses Frase:rep1`)
+//! maps names in the owner column to users; `unknown_owner=reject|importer|pool` (default reject);
+//! `currency=USD` for amounts without one. The answer lists every rejected row with row, column and reason,
+//! warnings, ignored columns and how many records of each kind are (or would be) created. Bodies over
+//! [`MAX_IMPORT_BYTES`] get a JSON 413; an unreadable file a 400.
+//!
+//! All or nothing: if any row is rejected, a real import answers 422 with the same report and stores
+//! nothing (see `app::domain::import` for why). Otherwise every record is created through the hub at once
+//! (`Hub::create_docs`, as demo seeding does: stored, indexed, fanned out to open sockets) with fresh ids,
+//! so nothing stored before is touched. Who may import: whoever may create records of that kind (admins,
+//! managers for their teams, reps for themselves, marketing leads); every owner must be someone the
+//! importer may assign records to. Every import, dry or real, is audited.
+
+use std::collections::BTreeMap;
+
+use axum::{
+    body::Bytes,
+    extract::{
+        rejection::{BytesRejection, QueryRejection},
+        DefaultBodyLimit, Query, State,
+    },
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::post,
+    Json, Router,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use app::domain::{
+    access,
+    import::{self, ExistingCustomer, Format, ImportPlan, ImportRequest, UnknownOwner},
+    may_assign, DocId, RecordKind, Timestamp, UserId,
+};
+
+use crate::{
+    audit::{AuditAction, AuditEvent},
+    auth::{AuthUser, ClientAddr},
+    error::ApiError,
+    AppState,
+};
+
+/// The largest CSV body accepted (the 8,800-row sample pipeline is 0.6 MiB).
+pub const MAX_IMPORT_BYTES: usize = 8 * 1024 * 1024;
+
+/// The import options, from the query (raw CSV body) or from a JSON body.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Options {
+    kind: Option<String>,
+    format: Option<String>,
+    #[serde(default, deserialize_with = "lenient_bool")]
+    dry_run: Option<bool>,
+    #[serde(default)]
+    owners: BTreeMap<String, String>,
+    unknown_owner: Option<String>,
+    currency: Option<String>,
+    /// Only in a JSON body: the file's text.
+    csv: Option<String>,
+}
+
+fn parse_bool(s: &str) -> Result<bool, String> {
+    match s {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" | "" => Ok(false),
+        _ => Err(format!("dry_run: {s:?} is not true or false")),
+    }
+}
+
+fn lenient_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Bool(b) => Ok(Some(b)),
+        Value::Null => Ok(None),
+        Value::String(s) => parse_bool(&s).map(Some).map_err(serde::de::Error::custom),
+        other => Err(serde::de::Error::custom(format!("dry_run: {other} is not true or false"))),
+    }
+}
+
+/// Options from query pairs: `kind`, `format`, `dry_run`, `unknown_owner`, `currency`, `owners` (a JSON
+/// object) and any number of `owner=Name:user`.
+fn query_options(pairs: Vec<(String, String)>) -> Result<Options, ApiError> {
+    let mut o = Options::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "kind" => o.kind = Some(v),
+            "format" => o.format = Some(v),
+            "dry_run" => o.dry_run = Some(parse_bool(&v).map_err(ApiError::bad_request)?),
+            "unknown_owner" => o.unknown_owner = Some(v),
+            "currency" => o.currency = Some(v),
+            "owners" => o
+                .owners
+                .extend(serde_json::from_str::<BTreeMap<String, String>>(&v).map_err(|e| {
+                    ApiError::bad_request(format!("owners: not a JSON object of name → user id ({e})"))
+                })?),
+            "owner" => {
+                let (name, user) = v
+                    .rsplit_once(':')
+                    .ok_or_else(|| ApiError::bad_request(format!("owner: {v:?} is not Name:user_id")))?;
+                o.owners.insert(name.to_string(), user.to_string());
+            }
+            "token" => {}
+            other => return Err(ApiError::bad_request(format!("unknown parameter {other:?}"))),
+        }
+    }
+    Ok(o)
+}
+
+/// An error answer with our JSON shape and a status `ApiError` has no variant for (413, 415, 422).
+fn error(status: StatusCode, code: &str, message: String, extra: Option<Value>) -> Response {
+    let mut body = json!({ "error": code, "message": message });
+    if let (Some(Value::Object(extra)), Some(obj)) = (extra, body.as_object_mut()) {
+        obj.extend(extra);
+    }
+    (status, Json(body)).into_response()
+}
+
+fn parse_kind(s: &str) -> Result<RecordKind, ApiError> {
+    RecordKind::ALL
+        .into_iter()
+        .find(|k| k.plural() == s || k.as_str() == s)
+        .filter(|k| *k != RecordKind::Activity)
+        .ok_or_else(|| {
+            ApiError::bad_request(format!("kind: {s:?} is not one of opportunities, leads, customers, contacts"))
+        })
+}
+
+fn media_type(headers: &HeaderMap) -> String {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+}
+
+/// How many planned records the report lists (the counts cover all of them).
+const REPORT_RECORDS: usize = 200;
+
+/// The report of a plan: `{kind, format, dry_run, imported, rows, rejected_rows, counts, rejected, warnings,
+/// ignored_columns, records}`; a record's `id` only once it is stored.
+fn report(plan: &ImportPlan, dry_run: bool, imported: bool) -> Value {
+    let row_error = |e: &app::domain::RowError| json!({ "row": e.row, "column": e.column, "reason": e.reason, "message": e.to_string() });
+    let counts: serde_json::Map<String, Value> =
+        [RecordKind::Lead, RecordKind::Opportunity, RecordKind::Customer, RecordKind::Contact]
+            .into_iter()
+            .filter(|k| plan.count(*k) > 0)
+            .map(|k| (k.plural().to_string(), json!(plan.count(k))))
+            .collect();
+    let records: Vec<Value> = plan
+        .records
+        .iter()
+        .take(REPORT_RECORDS)
+        .map(|r| {
+            json!({
+                "row": r.row,
+                "kind": r.record.kind().as_str(),
+                "id": imported.then_some(&r.id),
+                "name": r.record.name(),
+                "owner": r.record.owner(),
+            })
+        })
+        .collect();
+    json!({
+        "kind": plan.kind.plural(),
+        "format": plan.format.as_str(),
+        "dry_run": dry_run,
+        "imported": imported,
+        "rows": plan.rows,
+        "rejected_rows": plan.rejected_rows(),
+        "counts": counts,
+        "rejected": plan.rejected.iter().map(row_error).collect::<Vec<_>>(),
+        "warnings": plan.warnings.iter().map(row_error).collect::<Vec<_>>(),
+        "ignored_columns": plan
+            .ignored_columns
+            .iter()
+            .map(|(c, r)| json!({ "column": c, "reason": r }))
+            .collect::<Vec<_>>(),
+        "records": records,
+    })
+}
+
+/// What exists already: customers the importer can see (by name), and the numbers in use.
+async fn context(
+    state: &AppState,
+    user: &UserId,
+    kind: RecordKind,
+) -> Result<(Vec<ExistingCustomer>, Vec<String>), ApiError> {
+    let dir = state.hub.directory();
+    let mut customers = Vec::new();
+    let mut numbers = Vec::new();
+    let number_of =
+        |doc: &automerge::Automerge| autosurgeon::hydrate_prop::<_, String, _, _>(doc, automerge::ROOT, "number").ok();
+    if kind != RecordKind::Lead {
+        for (id, meta) in state.hub.list(RecordKind::Customer).await? {
+            let Some(doc) = state.hub.load(&id).await? else { continue };
+            numbers.extend(number_of(&doc));
+            if access(user, &dir, &meta).visible() {
+                if let Ok(name) = autosurgeon::hydrate_prop::<_, String, _, _>(&doc, automerge::ROOT, "name") {
+                    customers.push(ExistingCustomer { id, name });
+                }
+            }
+        }
+    }
+    if kind == RecordKind::Opportunity {
+        for (id, _) in state.hub.list(RecordKind::Opportunity).await? {
+            if let Some(doc) = state.hub.load(&id).await? {
+                numbers.extend(number_of(&doc));
+            }
+        }
+    }
+    Ok((customers, numbers))
+}
+
+async fn import_csv(
+    user: AuthUser,
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    user.profile(&state)?;
+    let body = match body {
+        Ok(b) => b,
+        Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Ok(error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the file is larger than {} MiB; split it", MAX_IMPORT_BYTES / (1024 * 1024)),
+                None,
+            ))
+        }
+        Err(rej) => return Err(ApiError::bad_request(rej.body_text())),
+    };
+    let Query(pairs) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let (p, csv): (Options, Bytes) = match media_type(&headers).as_str() {
+        "application/json" => {
+            if pairs.iter().any(|(k, _)| k != "token") {
+                return Err(ApiError::bad_request("with a JSON body, give every option in the body"));
+            }
+            let mut o: Options = serde_json::from_slice(&body)
+                .map_err(|e| ApiError::bad_request(format!("the JSON body does not read as import options: {e}")))?;
+            let csv = o.csv.take().ok_or_else(|| ApiError::bad_request("csv: missing (the file's text)"))?;
+            (o, Bytes::from(csv))
+        }
+        "text/csv" | "text/plain" | "application/csv" | "application/vnd.ms-excel" => (query_options(pairs)?, body),
+        _ => {
+            return Ok(error(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the file as the body with Content-Type: text/csv (or JSON options with a `csv` field)".into(),
+                None,
+            ))
+        }
+    };
+    let kind = parse_kind(p.kind.as_deref().ok_or_else(|| ApiError::bad_request("kind: missing"))?)?;
+    let format = Format::parse(p.format.as_deref().unwrap_or("generic"))?;
+    let unknown_owner = p.unknown_owner.as_deref().map(UnknownOwner::parse).transpose()?.unwrap_or_default();
+    let owners: BTreeMap<String, UserId> = p.owners.into_iter().map(|(k, v)| (k, UserId::new(v))).collect();
+    let dry_run = p.dry_run.unwrap_or(false);
+    let dir = state.hub.directory();
+    let me = user.user.clone();
+    let may_create = may_assign(&me, &dir, kind, None, Some(&me), true)
+        || (kind == RecordKind::Lead && may_assign(&me, &dir, kind, None, None, true));
+    if !may_create {
+        return Err(ApiError::forbidden(format!("you may not create {}", kind.plural())));
+    }
+    let (customers, numbers) = context(&state, &me, kind).await?;
+    let now = Timestamp::from_datetime(chrono::Utc::now());
+    let currency = p.currency.map(|c| c.trim().to_ascii_uppercase());
+    let importer = me.clone();
+    let plan = tokio::task::spawn_blocking(move || {
+        let req = ImportRequest {
+            kind,
+            format,
+            dir: &dir,
+            importer: &importer,
+            now,
+            owners: &owners,
+            unknown_owner,
+            currency: currency.as_deref(),
+            customers: &customers,
+            numbers: &numbers,
+        };
+        import::plan(&csv[..], &req, &mut || DocId::from_bytes(rand::random()))
+    })
+    .await?
+    .map_err(|e| ApiError::bad_request(e.to_string()))?;
+
+    let audit = |outcome: &str| {
+        AuditEvent::new(AuditAction::Import, Some(&me))
+            .target(kind.plural())
+            .detail(json!({
+                "outcome": outcome,
+                "imported": outcome == "imported",
+                "format": format.as_str(),
+                "rows": plan.rows,
+                "rejected_rows": plan.rejected_rows(),
+                "records": plan.records.len(),
+            }))
+            .address(addr)
+    };
+    if dry_run {
+        state.audit.append(audit("dry_run")).await;
+        return Ok((StatusCode::OK, Json(report(&plan, true, false))).into_response());
+    }
+    if !plan.is_clean() {
+        state.audit.append(audit("rejected")).await;
+        let message = format!(
+            "{} of {} rows cannot be imported; nothing was imported (see `rejected`)",
+            plan.rejected_rows(),
+            plan.rows
+        );
+        return Ok(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rows_rejected",
+            message,
+            Some(report(&plan, false, false)),
+        ));
+    }
+    let imported = audit("imported");
+    let plan = std::sync::Arc::new(plan);
+    let docs = {
+        let plan = plan.clone();
+        tokio::task::spawn_blocking(move || plan.documents())
+            .await?
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("an import plan did not build as documents: {e}")))?
+    };
+    state.hub.create_docs(docs).await?;
+    state.audit.append(imported).await;
+    Ok((StatusCode::OK, Json(report(&plan, false, true))).into_response())
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/import", post(import_csv).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)))
+}

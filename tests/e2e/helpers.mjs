@@ -1,0 +1,108 @@
+// Shared helpers for the browser tests: a real relay (tests/support/server.mjs), Debian's chromium,
+// signing in through the UI, and polling (playwright-core has no `expect`).
+import { chromium } from 'playwright-core';
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromiumLaunchOptions, login } from '../support/server.mjs';
+
+export { startServer, login } from '../support/server.mjs';
+
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };
+export const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
+
+export async function launch() {
+  return chromium.launch(chromiumLaunchOptions);
+}
+
+export async function newContext(browser, { viewport = DESKTOP, locale = 'en-US' } = {}) {
+  return browser.newContext({ viewport, locale, serviceWorkers: 'allow' });
+}
+
+/** Collects uncaught page errors so a test can assert there were none. */
+export function watchErrors(page) {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return errors;
+}
+
+/** Signs in through the form and waits for the app shell. */
+export async function signIn(page, base, username) {
+  await page.goto(base + '/');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill('demo');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main navigation' }).waitFor();
+}
+
+export function syncBadge(page) {
+  return page.getByRole('status', { name: 'Sync state' });
+}
+
+export async function waitUpToDate(page, timeout = 20_000) {
+  await syncBadge(page).filter({ hasText: 'Up to date' }).waitFor({ timeout });
+}
+
+/** Polls `fn` until it returns a truthy value (returned) or throws after `timeout` ms. */
+export async function eventually(fn, { timeout = 15_000, interval = 200, what = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${last?.message ?? JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** GET a REST collection or record as `username`. */
+export async function rest(base, username, path) {
+  const { token } = await login(base, username);
+  const res = await fetch(base + path, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) return { status: res.status, body: await res.text() };
+  return { status: res.status, body: await res.json() };
+}
+
+export function items(body) {
+  return Array.isArray(body) ? body : body.items ?? body.records ?? [];
+}
+
+export async function shot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, name);
+  await page.screenshot({ path });
+  return path;
+}
+
+// --- document ids (automerge-repo DocumentId: bs58check of 16 bytes), to recognise companions ---
+const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+function b58encode(buf) {
+  let n = BigInt('0x' + (buf.length ? buf.toString('hex') : '0'));
+  let out = '';
+  while (n > 0n) { out = ALPHABET[Number(n % 58n)] + out; n /= 58n; }
+  for (const b of buf) { if (b === 0) out = '1' + out; else break; }
+  return out;
+}
+function b58decode(s) {
+  let n = 0n;
+  for (const c of s) n = n * 58n + BigInt(ALPHABET.indexOf(c));
+  let hex = n.toString(16);
+  if (hex.length % 2) hex = '0' + hex;
+  const lead = s.match(/^1*/)[0].length;
+  return Buffer.concat([Buffer.alloc(lead), Buffer.from(hex, 'hex')]);
+}
+const sha = (b) => createHash('sha256').update(b).digest();
+/** The id of `recordId`'s companion document for `group` (DESIGN.md §2: SHA-256 over id bytes + group). */
+export function companionId(recordId, group) {
+  const raw = b58decode(recordId).subarray(0, 16);
+  const bytes = sha(Buffer.concat([raw, Buffer.from(group)])).subarray(0, 16);
+  const check = sha(sha(bytes)).subarray(0, 4);
+  return b58encode(Buffer.concat([bytes, check]));
+}
