@@ -201,9 +201,8 @@ pub fn format_date(l: Locale, t: Timestamp) -> String {
 }
 
 pub fn format_number(l: Locale, n: f64) -> String {
-    let f = with_formatter(l, "number", |l| {
-        js_sys::Intl::NumberFormat::new(&locales(l), &js_sys::Object::new()).format()
-    });
+    let f =
+        with_formatter(l, "number", |l| js_sys::Intl::NumberFormat::new(&locales(l), &js_sys::Object::new()).format());
     f.call1(&JsValue::NULL, &JsValue::from_f64(n)).ok().and_then(|v| v.as_string()).unwrap_or_else(|| n.to_string())
 }
 

@@ -7,6 +7,8 @@
 //! - `ui/`, `store/`, `sync/` (feature `ui`): the Leptos client, its IndexedDB store and socket client.
 
 pub mod domain;
+#[cfg(feature = "ui")]
+pub mod i18n;
 pub mod protocol;
 #[cfg(feature = "ui")]
 pub mod session;
@@ -14,7 +16,5 @@ pub mod session;
 pub mod store;
 #[cfg(any(feature = "ui", test))]
 pub mod sync;
-#[cfg(feature = "ui")]
-pub mod i18n;
 #[cfg(feature = "ui")]
 pub mod ui;

@@ -2,7 +2,8 @@
 //!
 //! # Layout
 //! - `api/records.rs`: `GET /api/v1/{kind}` and `/{kind}/{id}`: materialized records filtered by the policy.
-//! - `api/admin.rs`: users and teams (admins), kept consistent between accounts and the directory document.
+//! - `api/admin.rs`: users (admins), kept consistent between accounts and the directory document.
+//! - `api/teams.rs`: teams and their managers.
 //! - `api/exports.rs`: export requests that a manager (or an admin) approves before download.
 //! - `api/import.rs`: `POST /api/v1/import`: CSV files → records, all or nothing, with a dry run.
 
@@ -10,6 +11,7 @@ pub mod admin;
 pub mod exports;
 pub mod import;
 pub mod records;
+pub mod teams;
 
 use axum::Router;
 use serde::{Deserialize, Deserializer};
@@ -23,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(exports::router())
         .merge(import::router())
+        .merge(teams::router())
 }
 
 /// For PATCH bodies: tells an absent field (`None`) from an explicit `null` (`Some(None)`).

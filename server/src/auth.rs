@@ -5,12 +5,14 @@
 //! - `auth/password.rs`: argon2id hashing (on the blocking pool).
 //! - `auth/token.rs`: session tokens, the cookie, finding a request's token.
 //! - `auth/rate_limit.rs`: failed-login counters per account and per address.
+//! - `auth/session.rs`: announcing ended sessions and watching for the end of one (open sockets).
 //!
 //! A session ends when it expires, on logout, when an admin revokes it, or when its user is disabled;
 //! [`SessionWatch`] lets a long-lived connection (a sync socket) end at that very moment.
 
 pub mod password;
 pub mod rate_limit;
+mod session;
 pub mod token;
 
 use axum::{
@@ -23,63 +25,22 @@ use axum::{
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::{net::IpAddr, net::SocketAddr, time::Instant};
-use tokio::sync::broadcast;
 
 use app::domain::{DocId, Role, TeamId, User, UserId};
 
 use crate::{
-    accounts::{Accounts, Session, SessionId},
+    accounts::{Session, SessionId},
     audit::{AuditAction, AuditEvent},
     error::{json_rejection, ApiError},
     AppState,
 };
 
 pub use rate_limit::LoginLimiter;
+pub use session::{EndReason, SessionEnded, SessionEvents, SessionWatch};
 
 /// Longest accepted username and password (argon2 over megabytes would be a cheap denial of service).
 const MAX_USERNAME: usize = 64;
 const MAX_PASSWORD: usize = 1024;
-
-/// Why a session ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EndReason {
-    Expired,
-    LoggedOut,
-    Revoked,
-    UserDisabled,
-}
-
-/// A session (or all of a user's sessions) ended; long-lived connections listen for these.
-#[derive(Clone, Debug)]
-pub struct SessionEnded {
-    pub user: UserId,
-    /// `None` = every session of the user.
-    pub session: Option<SessionId>,
-    pub reason: EndReason,
-}
-
-/// The broadcast of ended sessions. Cheap to clone.
-#[derive(Clone)]
-pub struct SessionEvents {
-    tx: broadcast::Sender<SessionEnded>,
-}
-
-impl Default for SessionEvents {
-    fn default() -> Self {
-        SessionEvents { tx: broadcast::channel(1024).0 }
-    }
-}
-
-impl SessionEvents {
-    pub fn publish(&self, ended: SessionEnded) {
-        // No receivers is fine: nobody is connected.
-        let _ = self.tx.send(ended);
-    }
-
-    pub fn subscribe(&self) -> broadcast::Receiver<SessionEnded> {
-        self.tx.subscribe()
-    }
-}
 
 /// A signed-in user, from the `crm_session` cookie, an `Authorization: Bearer` header or `?token=`.
 /// What the user may see is decided by `app::domain::access` against the directory, never here.
@@ -127,54 +88,6 @@ impl AuthUser {
 
 fn role_list(roles: &[Role]) -> String {
     roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
-}
-
-/// Resolves when a session ends (see [`AuthUser::watch`]).
-pub struct SessionWatch {
-    rx: broadcast::Receiver<SessionEnded>,
-    accounts: Accounts,
-    user: UserId,
-    session: SessionId,
-    expires_at: DateTime<Utc>,
-}
-
-impl SessionWatch {
-    pub async fn ended(mut self) -> EndReason {
-        let left = (self.expires_at - Utc::now()).to_std().unwrap_or_default();
-        let expiry = tokio::time::sleep(left);
-        tokio::pin!(expiry);
-        loop {
-            tokio::select! {
-                _ = &mut expiry => return EndReason::Expired,
-                ev = self.rx.recv() => match ev {
-                    Ok(e) if e.user == self.user && e.session.as_ref().is_none_or(|s| s == &self.session) => {
-                        return e.reason;
-                    }
-                    Ok(_) => {}
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        // Events were missed: ask the store whether this session still stands.
-                        let (id, user) = (self.session.clone(), self.user.clone());
-                        let alive = self
-                            .accounts
-                            .run(move |s| {
-                                let session = s.session(&id)?;
-                                let account = s.account(&user)?;
-                                Ok(session.is_some() && account.is_some_and(|a| !a.disabled))
-                            })
-                            .await;
-                        if !matches!(alive, Ok(true)) {
-                            return EndReason::Revoked;
-                        }
-                    }
-                    Err(broadcast::error::RecvError::Closed) => {
-                        // Nobody can announce an end any more: only expiry is left.
-                        (&mut expiry).await;
-                        return EndReason::Expired;
-                    }
-                },
-            }
-        }
-    }
 }
 
 /// The client's IP address (from the connection), for rate limiting and the audit log.

@@ -238,8 +238,20 @@ impl Hub {
             return Ok(None);
         }
         let mut slot = self.lock_slot(id).await;
+        let was_loaded = slot.doc.is_some();
         self.ensure_loaded(id, &mut slot).await?;
-        Ok(slot.doc.as_ref().map(|d| d.fork()))
+        let copy = slot.doc.as_ref().map(|d| d.fork());
+        if !was_loaded {
+            self.release_if_idle(&mut slot);
+        }
+        Ok(copy)
+    }
+
+    /// Drops a document nobody has open from memory (it is stored; the next use loads it again).
+    fn release_if_idle(&self, slot: &mut Slot) {
+        if slot.peers.is_empty() && !slot.compacting && slot.doc.take().is_some() {
+            self.loaded_dec();
+        }
     }
 
     /// Stores documents made on the server (demo seeding, import): new ids are created (in bulk), existing
@@ -598,6 +610,7 @@ impl Hub {
             return false;
         }
         let mut accepted = false;
+        let mut meta_changed = false;
         let mut last_seq = None;
         if slot.doc.is_none() {
             slot.doc = Some(Automerge::new());
@@ -671,7 +684,10 @@ impl Hub {
                             }
                             *doc = fork;
                             peer.state = state;
-                            self.cat_mut().set_meta(&id, meta);
+                            let mut cat = self.cat_mut();
+                            meta_changed = cat.metas.get(&id) != Some(&meta);
+                            cat.set_meta(&id, meta);
+                            drop(cat);
                             accepted = true;
                         }
                     }
@@ -696,7 +712,8 @@ impl Hub {
             drop(slot);
             let r = match directory {
                 Some(dir) => self.directory_changed(dir).await,
-                None => self.after_meta_change(&id).await,
+                None if meta_changed => self.after_meta_change(&id).await,
+                None => Ok(()),
             };
             if let Err(e) = r {
                 tracing::error!(doc = %id, error = %e, "index update failed");

@@ -20,8 +20,7 @@ use super::docs::{
     read_head, read_kind, read_meta, validate_companion_doc, validate_record_doc, DocKind, IMMUTABLE_KEYS, SCHEMA,
 };
 use super::{
-    access, companion_groups, may_assign, may_write_directory, Directory, DocId, DomainError, RecordMeta,
-    Role, UserId,
+    access, companion_groups, may_assign, may_write_directory, Directory, DocId, DomainError, RecordMeta, Role, UserId,
 };
 
 /// What the document being written is, as the relay knows it.

@@ -13,6 +13,7 @@
 //! - `import/owners.rs`: names in the file → users, and whom the importer may assign records to.
 //! - `import/build.rs`: shared state of one import: ids, numbers, customers created from names.
 //! - `import/maven.rs`, `import/datablist.rs`, `import/generic.rs`: one mapping per format.
+//! - `import/tests.rs`: the shared test fixture and the import of the sample files in /work/shared/data.
 //!
 //! # Rows and owners
 //! Rows are numbered like the lines of the file: the header is row 1, the first record row 2. A name in an

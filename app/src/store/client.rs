@@ -10,7 +10,9 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{ConvertInput, Converted, CustomerPick, IdbStorage, Known, NewIds, Replica, Storage as _, StoreError, Touched};
+use super::{
+    ConvertInput, Converted, CustomerPick, IdbStorage, Known, NewIds, Replica, Storage as _, StoreError, Touched,
+};
 use crate::domain::records::{Companion, Record};
 use crate::domain::{
     Activity, Directory, DocId, DomainError, FieldGroup, RecordKind, RecordView, StageId, Timestamp, UserId,
@@ -515,6 +517,13 @@ impl ClientStore {
         Ok(())
     }
 
+    /// The record's notes as its loaded document has them right now: ahead of [`ClientStore::notes`]
+    /// while a change is being persisted. `None` when the record is not loaded. (Used by the live notes
+    /// editor to place local splices against the text they really apply to.)
+    pub fn notes_now(&self, id: &DocId) -> Option<String> {
+        self.core().replica().ok()?.notes(id)
+    }
+
     /// Lets the record's documents be dropped again.
     pub fn close_record(&self, id: DocId) {
         let core = self.core();
@@ -595,9 +604,12 @@ async fn open_replica(core: &Rc<Core>, s: &Session) -> Result<(), StoreError> {
             storage.clear().await?;
         }
         storage.put_kv(USER_KEY, Some(s.user.id.as_str().to_string())).await?;
+        let t0 = js_sys::Date::now();
         let (rep, views) = Replica::open(storage, LOADED_CAP).await?;
+        let t1 = js_sys::Date::now();
         *core.replica.borrow_mut() = Some(Rc::new(rep));
         core.sigs.reset_views(views);
+        web_sys::console::log_1(&format!("TIMING open {} reset {}", t1 - t0, js_sys::Date::now() - t1).into());
     }
     let rep = core.replica()?;
     // The index as stored (documents that left it while we were away are deleted at the next sync).

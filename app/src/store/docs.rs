@@ -302,10 +302,7 @@ mod tests {
         block_on(async {
             let store = DocStore::new(MemoryStorage::new(), 8);
             store.insert(&id(1), AutoCommit::new(), None, None).await.unwrap();
-            store
-                .change(&id(1), "n = 5".into(), |d| d.put(ROOT, "n", 5).map_err(StoreError::storage))
-                .await
-                .unwrap();
+            store.change(&id(1), "n = 5".into(), |d| d.put(ROOT, "n", 5).map_err(StoreError::storage)).await.unwrap();
             // A second store over the same storage (a reload) sees the change.
             let storage = store.storage;
             let again = DocStore::new(storage, 8);
@@ -358,7 +355,8 @@ mod tests {
             let store = DocStore::new(MemoryStorage::new(), 2);
             for n in 1..=4 {
                 store.insert(&id(n), AutoCommit::new(), None, None).await.unwrap();
-                store.change(&id(n), "x".into(), |d| d.put(ROOT, "n", n as i64).map_err(StoreError::storage))
+                store
+                    .change(&id(n), "x".into(), |d| d.put(ROOT, "n", n as i64).map_err(StoreError::storage))
                     .await
                     .unwrap();
                 if n == 1 {

@@ -1,7 +1,8 @@
 //! The IndexedDB [`Storage`] (database `crm`, one per browser profile and origin).
 //!
 //! Object stores: `chunks` (key `[docId, seq]`, value `Uint8Array`), `meta` (key docId, value JSON of
-//! [`DocMeta`]), `views` (key record id, value the view's JSON), `kv` (key string, value string).
+//! [`DocMeta`]), `views` (key record id, value the view's JSON), `kv` (key string, value string), and for
+//! a fast start `view_packs` (thousands of views per record) with `view_dirty` (ids changed since packing).
 //! Every write awaits its transaction's completion, so "resolved" means durable.
 
 use idb::{Database, DatabaseEvent, Factory, KeyRange, ObjectStoreParams, Query, TransactionMode};
@@ -12,11 +13,19 @@ use super::{DocMeta, Storage, StoreError};
 use crate::domain::DocId;
 
 const DB_NAME: &str = "crm";
-const DB_VERSION: u32 = 1;
+const DB_VERSION: u32 = 2;
 const CHUNKS: &str = "chunks";
 const META: &str = "meta";
 const VIEWS: &str = "views";
 const KV: &str = "kv";
+/// Views packed many to a record (`id\tjson` lines), rebuilt by [`Storage::repack`].
+const PACKS: &str = "view_packs";
+/// Ids of views written or deleted since the last repack.
+const DIRTY: &str = "view_dirty";
+const VIEWS_PER_PACK: usize = 2000;
+/// Up to this many loose views are fetched one by one at start-up; more and the whole store is read.
+const MAX_DIRTY_READS: usize = 3000;
+const ALL_STORES: [&str; 6] = [CHUNKS, META, VIEWS, KV, PACKS, DIRTY];
 
 /// IndexedDB storage.
 pub struct IdbStorage {
@@ -47,7 +56,7 @@ impl IdbStorage {
         req.on_upgrade_needed(|event| {
             let Ok(db) = event.database() else { return };
             let names = db.store_names();
-            for name in [CHUNKS, META, VIEWS, KV] {
+            for name in ALL_STORES {
                 if !names.iter().any(|n| n == name) {
                     // An upgrade failure aborts the open request, which `open` then reports.
                     let _ = db.create_object_store(name, ObjectStoreParams::new());
@@ -104,7 +113,12 @@ impl Storage for IdbStorage {
     async fn append_chunk(&self, doc: &DocId, seq: u32, bytes: Vec<u8>, meta: &DocMeta) -> Result<(), StoreError> {
         let tx = self.db.transaction(&[CHUNKS, META], TransactionMode::ReadWrite).map_err(err)?;
         let value: JsValue = Uint8Array::from(bytes.as_slice()).into();
-        tx.object_store(CHUNKS).map_err(err)?.put(&value, Some(&chunk_key(doc, seq))).map_err(err)?.await.map_err(err)?;
+        tx.object_store(CHUNKS)
+            .map_err(err)?
+            .put(&value, Some(&chunk_key(doc, seq)))
+            .map_err(err)?
+            .await
+            .map_err(err)?;
         let key = JsValue::from_str(doc.as_str());
         tx.object_store(META).map_err(err)?.put(&meta_json(meta)?, Some(&key)).map_err(err)?.await.map_err(err)?;
         tx.commit().map_err(err)?.await.map_err(err)?;
@@ -158,7 +172,7 @@ impl Storage for IdbStorage {
     }
 
     async fn put_view(&self, record: &DocId, json: String) -> Result<(), StoreError> {
-        self.put(VIEWS, JsValue::from_str(record.as_str()), JsValue::from_str(&json)).await
+        self.put_views(vec![(record.clone(), json)]).await
     }
 
     async fn get_view(&self, record: &DocId) -> Result<Option<String>, StoreError> {
@@ -166,22 +180,88 @@ impl Storage for IdbStorage {
     }
 
     async fn put_views(&self, views: Vec<(DocId, String)>) -> Result<(), StoreError> {
-        let tx = self.db.transaction(&[VIEWS], TransactionMode::ReadWrite).map_err(err)?;
+        let tx = self.db.transaction(&[VIEWS, DIRTY], TransactionMode::ReadWrite).map_err(err)?;
         let os = tx.object_store(VIEWS).map_err(err)?;
+        let dirty = tx.object_store(DIRTY).map_err(err)?;
         for (id, json) in views {
+            let key = JsValue::from_str(id.as_str());
             // Requests of one transaction complete in order; awaiting only the commit is enough.
-            os.put(&JsValue::from_str(&json), Some(&JsValue::from_str(id.as_str()))).map_err(err)?;
+            os.put(&JsValue::from_str(&json), Some(&key)).map_err(err)?;
+            dirty.put(&JsValue::TRUE, Some(&key)).map_err(err)?;
         }
         tx.commit().map_err(err)?.await.map_err(err)?;
         Ok(())
     }
 
     async fn delete_view(&self, record: &DocId) -> Result<(), StoreError> {
-        self.delete(VIEWS, JsValue::from_str(record.as_str()).into()).await
+        let tx = self.db.transaction(&[VIEWS, DIRTY], TransactionMode::ReadWrite).map_err(err)?;
+        let key = JsValue::from_str(record.as_str());
+        tx.object_store(VIEWS).map_err(err)?.delete(key.clone()).map_err(err)?;
+        tx.object_store(DIRTY).map_err(err)?.put(&JsValue::TRUE, Some(&key)).map_err(err)?;
+        tx.commit().map_err(err)?.await.map_err(err)?;
+        Ok(())
     }
 
+    /// Packs first, then the views written or deleted since they were made. Reading tens of thousands of
+    /// small records costs seconds in IndexedDB; a few large pack strings cost milliseconds.
     async fn all_views(&self) -> Result<Vec<(DocId, String)>, StoreError> {
-        Ok(self.all_strings(VIEWS).await?.into_iter().filter_map(|(k, v)| Some((DocId::parse(&k).ok()?, v))).collect())
+        let tx = self.db.transaction(&[VIEWS, DIRTY, PACKS], TransactionMode::ReadOnly).map_err(err)?;
+        let dirty_keys = tx.object_store(DIRTY).map_err(err)?.get_all_keys(None, None).map_err(err)?.await.map_err(err)?;
+        if dirty_keys.len() > MAX_DIRTY_READS {
+            // Too many loose views to fetch one by one: read them all (the next repack fixes this).
+            drop(tx);
+            return Ok(self
+                .all_strings(VIEWS)
+                .await?
+                .into_iter()
+                .filter_map(|(k, v)| Some((DocId::parse(&k).ok()?, v)))
+                .collect());
+        }
+        let packs = tx.object_store(PACKS).map_err(err)?.get_all(None, None).map_err(err)?.await.map_err(err)?;
+        let mut views: std::collections::BTreeMap<DocId, String> = std::collections::BTreeMap::new();
+        for pack in packs {
+            let Some(text) = pack.as_string() else { continue };
+            for line in text.lines() {
+                let Some((id, json)) = line.split_once('\t') else { continue };
+                if let Ok(id) = DocId::parse(id) {
+                    views.insert(id, json.to_string());
+                }
+            }
+        }
+        let os = tx.object_store(VIEWS).map_err(err)?;
+        for key in dirty_keys {
+            let Some(id) = key.as_string().and_then(|k| DocId::parse(&k).ok()) else { continue };
+            match os.get(key).map_err(err)?.await.map_err(err)?.and_then(|v| v.as_string()) {
+                Some(json) => views.insert(id, json),
+                None => views.remove(&id),
+            };
+        }
+        Ok(views.into_iter().collect())
+    }
+
+    async fn unpacked_views(&self) -> Result<usize, StoreError> {
+        let tx = self.db.transaction(&[DIRTY], TransactionMode::ReadOnly).map_err(err)?;
+        let n = tx.object_store(DIRTY).map_err(err)?.count(None).map_err(err)?.await.map_err(err)?;
+        Ok(n as usize)
+    }
+
+    async fn repack(&self, views: Vec<(DocId, String)>) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[PACKS, DIRTY], TransactionMode::ReadWrite).map_err(err)?;
+        let packs = tx.object_store(PACKS).map_err(err)?;
+        packs.clear().map_err(err)?;
+        for (n, chunk) in views.chunks(VIEWS_PER_PACK).enumerate() {
+            let mut text = String::new();
+            for (id, json) in chunk {
+                text.push_str(id.as_str());
+                text.push('\t');
+                text.push_str(json);
+                text.push('\n');
+            }
+            packs.put(&JsValue::from_str(&text), Some(&JsValue::from_f64(n as f64))).map_err(err)?;
+        }
+        tx.object_store(DIRTY).map_err(err)?.clear().map_err(err)?;
+        tx.commit().map_err(err)?.await.map_err(err)?;
+        Ok(())
     }
 
     async fn get_kv(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -196,8 +276,8 @@ impl Storage for IdbStorage {
     }
 
     async fn clear(&self) -> Result<(), StoreError> {
-        let tx = self.db.transaction(&[CHUNKS, META, VIEWS, KV], TransactionMode::ReadWrite).map_err(err)?;
-        for s in [CHUNKS, META, VIEWS, KV] {
+        let tx = self.db.transaction(&ALL_STORES, TransactionMode::ReadWrite).map_err(err)?;
+        for s in ALL_STORES {
             tx.object_store(s).map_err(err)?.clear().map_err(err)?.await.map_err(err)?;
         }
         tx.commit().map_err(err)?.await.map_err(err)?;

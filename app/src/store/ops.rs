@@ -8,8 +8,8 @@ use crate::domain::docs;
 use crate::domain::ops::{self, ConversionIds, ConvertOutcome, ConvertRequest, CustomerChoice, CustomerMatch};
 use crate::domain::records::{Companion, Record};
 use crate::domain::{
-    Customer, CustomerMoney, Directory, DocId, DomainError, Lead, LeadPii, Opportunity, OpportunityMoney,
-    RecordView, StageId, Timestamp, UserId,
+    Customer, CustomerMoney, Directory, DocId, DomainError, Lead, LeadPii, Opportunity, OpportunityMoney, RecordView,
+    StageId, Timestamp, UserId,
 };
 
 /// What converting a lead did.
@@ -96,10 +96,7 @@ impl<S: Storage> Replica<S> {
             return Err(StoreError::NotFound(id.clone()));
         }
         let has_companion = self.docs().load(&cid).await?;
-        let mut r: R = self
-            .docs()
-            .read(id, docs::read_record)
-            .ok_or_else(|| StoreError::NotFound(id.clone()))??;
+        let mut r: R = self.docs().read(id, docs::read_record).ok_or_else(|| StoreError::NotFound(id.clone()))??;
         let mut c: Option<C> = match has_companion {
             true => self.docs().read(&cid, docs::read_companion).transpose()?,
             false => None,
@@ -169,13 +166,7 @@ impl<S: Storage> Replica<S> {
 
     /// Wins a deal and records it in the customer's cooperation history when this device holds the
     /// customer's money group. Returns the documents changed (for sync).
-    pub async fn win(
-        &self,
-        opp: &DocId,
-        by: &UserId,
-        now: Timestamp,
-        dir: &Directory,
-    ) -> Result<Touched, StoreError> {
+    pub async fn win(&self, opp: &DocId, by: &UserId, now: Timestamp, dir: &Directory) -> Result<Touched, StoreError> {
         let money_id = opp.companion(crate::domain::FieldGroup::Money);
         if !self.docs().load(opp).await? {
             return Err(StoreError::NotFound(opp.clone()));
@@ -238,7 +229,9 @@ impl<S: Storage> Replica<S> {
         let numbers = |prefix: &str| ops::next_number(prefix, now, known.numbers.iter().map(String::as_str));
         let choice = match pick {
             CustomerPick::Existing(id) => CustomerChoice::Existing(id),
-            CustomerPick::New => CustomerChoice::New { id: ids.customer.clone(), number: numbers(ops::CUSTOMER_PREFIX) },
+            CustomerPick::New => {
+                CustomerChoice::New { id: ids.customer.clone(), number: numbers(ops::CUSTOMER_PREFIX) }
+            }
             CustomerPick::NewUnlessMatch => {
                 CustomerChoice::NewUnlessMatch { id: ids.customer.clone(), number: numbers(ops::CUSTOMER_PREFIX) }
             }
@@ -294,7 +287,7 @@ impl<S: Storage> Replica<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Money, User, Role, TeamId};
+    use crate::domain::{Money, Role, TeamId, User};
     use crate::store::MemoryStorage;
 
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
@@ -311,7 +304,13 @@ mod tests {
 
     fn dir() -> Directory {
         let mut d = Directory::new();
-        d.users.push(User { id: rep1(), name: "Rep One".into(), role: Role::SalesRep, team: Some(TeamId::new("east")), disabled: false });
+        d.users.push(User {
+            id: rep1(),
+            name: "Rep One".into(),
+            role: Role::SalesRep,
+            team: Some(TeamId::new("east")),
+            disabled: false,
+        });
         d
     }
 

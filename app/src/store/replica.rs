@@ -74,7 +74,12 @@ impl<S: Storage> Replica<S> {
     pub async fn open(storage: S, cap: usize) -> Result<(Self, Vec<RecordView>), StoreError> {
         let mut views = Vec::new();
         let mut kinds = BTreeMap::new();
-        for (id, json) in storage.all_views().await? {
+        #[cfg(feature = "ui")]
+        let t0 = js_sys::Date::now();
+        let all = storage.all_views().await?;
+        #[cfg(feature = "ui")]
+        web_sys::console::log_1(&format!("TIMING all_views {}", js_sys::Date::now() - t0).into());
+        for (id, json) in all {
             // A view that no longer parses (older build) is rebuilt from its documents when next touched.
             if let Ok(v) = serde_json::from_str::<RecordView>(&json) {
                 kinds.insert(id, v.kind());

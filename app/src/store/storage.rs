@@ -43,8 +43,13 @@ pub trait Storage {
     async fn append_chunk(&self, doc: &DocId, seq: u32, bytes: Vec<u8>, meta: &DocMeta) -> Result<(), StoreError>;
     /// Replaces every chunk of `doc` with `seq < snapshot_seq` by the snapshot at `snapshot_seq`, and writes
     /// `meta`, atomically (compaction).
-    async fn compact(&self, doc: &DocId, snapshot_seq: u32, snapshot: Vec<u8>, meta: &DocMeta)
-        -> Result<(), StoreError>;
+    async fn compact(
+        &self,
+        doc: &DocId,
+        snapshot_seq: u32,
+        snapshot: Vec<u8>,
+        meta: &DocMeta,
+    ) -> Result<(), StoreError>;
     async fn meta(&self, doc: &DocId) -> Result<Option<DocMeta>, StoreError>;
     async fn put_meta(&self, doc: &DocId, meta: &DocMeta) -> Result<(), StoreError>;
     async fn all_meta(&self) -> Result<Vec<(DocId, DocMeta)>, StoreError>;
@@ -61,6 +66,15 @@ pub trait Storage {
     }
     async fn delete_view(&self, record: &DocId) -> Result<(), StoreError>;
     async fn all_views(&self) -> Result<Vec<(DocId, String)>, StoreError>;
+    /// How many views changed since the last [`Storage::repack`] (backends without packs: 0).
+    async fn unpacked_views(&self) -> Result<usize, StoreError> {
+        Ok(0)
+    }
+    /// Rewrites the start-up packs from `views` (every current view), so [`Storage::all_views`] stays fast.
+    async fn repack(&self, views: Vec<(DocId, String)>) -> Result<(), StoreError> {
+        let _ = views;
+        Ok(())
+    }
     async fn get_kv(&self, key: &str) -> Result<Option<String>, StoreError>;
     async fn put_kv(&self, key: &str, value: Option<String>) -> Result<(), StoreError>;
     /// Forgets everything (sign-out).

@@ -95,13 +95,8 @@ impl SyncSession {
 
     fn frame(&self, id: &DocId, data: Vec<u8>, request: bool) -> Option<Message> {
         let relay = self.relay.clone()?;
-        let body = SyncData {
-            document_id: id.clone(),
-            sender_id: self.me.clone(),
-            target_id: relay,
-            data,
-            doc_type: None,
-        };
+        let body =
+            SyncData { document_id: id.clone(), sender_id: self.me.clone(), target_id: relay, data, doc_type: None };
         Some(if request { Message::Request(body) } else { Message::Sync(body) })
     }
 
@@ -157,10 +152,11 @@ impl SyncSession {
     pub fn receive(&mut self, id: &DocId, doc: &mut AutoCommit, data: &[u8]) -> Result<Option<Message>, SyncError> {
         let bad = |e: &dyn std::fmt::Display| SyncError::BadMessage { doc: id.clone(), message: e.to_string() };
         let msg = sync::Message::decode(data).map_err(|e| bad(&e))?;
-        let d = self
-            .docs
-            .entry(id.clone())
-            .or_insert_with(|| DocSync { state: sync::State::new(), unloaded: false, unavailable: false });
+        let d = self.docs.entry(id.clone()).or_insert_with(|| DocSync {
+            state: sync::State::new(),
+            unloaded: false,
+            unavailable: false,
+        });
         d.unloaded = false;
         d.unavailable = false;
         doc.sync().receive_sync_message(&mut d.state, msg).map_err(|e| bad(&e))?;
@@ -193,9 +189,9 @@ impl SyncSession {
 
     /// True when the relay is known to have exactly `our_heads`.
     pub fn in_sync(&self, id: &DocId, our_heads: &[ChangeHash]) -> bool {
-        self.docs.get(id).is_some_and(|d| {
-            d.unavailable || d.state.their_heads.as_deref().is_some_and(|t| same(t, our_heads))
-        })
+        self.docs
+            .get(id)
+            .is_some_and(|d| d.unavailable || d.state.their_heads.as_deref().is_some_and(|t| same(t, our_heads)))
     }
 
     /// The relay answered `doc-unavailable`.

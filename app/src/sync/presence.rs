@@ -35,7 +35,8 @@ mod tests {
 
     #[test]
     fn round_trips_and_rejects_garbage() {
-        let p = PresencePayload { user: "rep1".into(), name: "Rep One".into(), field: Some("notes".into()), open: true };
+        let p =
+            PresencePayload { user: "rep1".into(), name: "Rep One".into(), field: Some("notes".into()), open: true };
         assert_eq!(PresencePayload::decode(&p.encode()), Some(p));
         assert_eq!(PresencePayload::decode(b"\xff\x00"), None);
     }

@@ -102,8 +102,8 @@ pub(crate) fn install(core: &Rc<Core>) {
         });
         let _ = w.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
         online.forget(); // lives as long as the page
-        // Browsers keep an open WebSocket when the network goes away; close it so the UI says offline at
-        // once and the reconnect loop takes over.
+                         // Browsers keep an open WebSocket when the network goes away; close it so the UI says offline at
+                         // once and the reconnect loop takes over.
         let c = core.clone();
         let offline = Closure::<dyn FnMut(JsValue)>::new(move |_| {
             let ws = c.net.borrow().ws.clone();
@@ -620,7 +620,13 @@ pub(crate) fn announce(core: &Rc<Core>, record: &DocId, open: bool, field: Optio
     }
     let Some(session) = core.session() else { return };
     let payload = PresencePayload { user: session.user.id.0.clone(), name: session.user.name.clone(), field, open };
-    let msg = core.net.borrow_mut().session.as_mut().filter(|s| s.is_joined()).and_then(|s| s.ephemeral(record, payload.encode()));
+    let msg = core
+        .net
+        .borrow_mut()
+        .session
+        .as_mut()
+        .filter(|s| s.is_joined())
+        .and_then(|s| s.ephemeral(record, payload.encode()));
     if let Some(msg) = msg {
         send(core, &msg);
     }
@@ -628,7 +634,8 @@ pub(crate) fn announce(core: &Rc<Core>, record: &DocId, open: bool, field: Optio
 
 /// Re-announces our open records and expires others' stale presence.
 fn heartbeat(core: &Rc<Core>) {
-    let mine: Vec<(DocId, Option<String>)> = core.net.borrow().mine.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mine: Vec<(DocId, Option<String>)> =
+        core.net.borrow().mine.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     for (record, field) in mine {
         announce(core, &record, true, field);
     }

@@ -12,7 +12,9 @@
 //! All or nothing: if any row is rejected, a real import answers 422 with the same report and stores
 //! nothing (see `app::domain::import` for why). Otherwise every record is created through the hub at once
 //! (`Hub::create_docs`, as demo seeding does: stored, indexed, fanned out to open sockets) with fresh ids,
-//! so nothing stored before is touched. Who may import: whoever may create records of that kind (admins,
+//! so nothing stored before is touched. (The hub commits a bulk write in a few large transactions: only if
+//! storage itself fails midway can part of a clean import be stored; that answers 500 and is audited as
+//! `store_failed`.) Who may import: whoever may create records of that kind (admins,
 //! managers for their teams, reps for themselves, marketing leads); every owner must be someone the
 //! importer may assign records to. Every import, dry or real, is audited.
 
@@ -133,6 +135,8 @@ fn media_type(headers: &HeaderMap) -> String {
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
+
+static IMPORTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// How many planned records the report lists (the counts cover all of them).
 const REPORT_RECORDS: usize = 200;
@@ -266,6 +270,8 @@ async fn import_csv(
     if !may_create {
         return Err(ApiError::forbidden(format!("you may not create {}", kind.plural())));
     }
+    // Real imports run one at a time, so two uploads of the same file cannot both pass the number check.
+    let _one_at_a_time = if dry_run { None } else { Some(IMPORTS.lock().await) };
     let (customers, numbers) = context(&state, &me, kind).await?;
     let now = Timestamp::from_datetime(chrono::Utc::now());
     let currency = p.currency.map(|c| c.trim().to_ascii_uppercase());
@@ -319,7 +325,7 @@ async fn import_csv(
             Some(report(&plan, false, false)),
         ));
     }
-    let imported = audit("imported");
+    let (imported, audit_failed) = (audit("imported"), audit("store_failed"));
     let plan = std::sync::Arc::new(plan);
     let docs = {
         let plan = plan.clone();
@@ -327,7 +333,10 @@ async fn import_csv(
             .await?
             .map_err(|e| ApiError::Internal(anyhow::anyhow!("an import plan did not build as documents: {e}")))?
     };
-    state.hub.create_docs(docs).await?;
+    if let Err(e) = state.hub.create_docs(docs).await {
+        state.audit.append(audit_failed).await;
+        return Err(e.into());
+    }
     state.audit.append(imported).await;
     Ok((StatusCode::OK, Json(report(&plan, false, true))).into_response())
 }

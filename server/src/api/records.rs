@@ -22,8 +22,9 @@ use crate::{
     AppState,
 };
 
-/// Largest page of a list.
+/// Largest page of a list, and the page size when none is asked for (`x-total-count` tells the total).
 const MAX_LIMIT: usize = 5000;
+const DEFAULT_LIMIT: usize = 1000;
 
 fn parse_kind(plural: &str) -> Result<RecordKind, ApiError> {
     RecordKind::ALL.into_iter().find(|k| k.plural() == plural).ok_or_else(|| {
@@ -61,20 +62,36 @@ pub async fn materialize(
     Ok(Some(view))
 }
 
-/// Every record of `kind` that `user` may see, in id order.
-pub async fn visible(state: &AppState, user: &UserId, kind: RecordKind) -> Result<Vec<RecordView>, ApiError> {
-    let dir = state.hub.directory();
-    let mut out = Vec::new();
-    for (id, meta) in state.hub.list(kind).await? {
-        match materialize(state, &dir, user, &id, &meta).await {
+/// The records among `metas` that `user` may see (order kept). Cheap: no document is loaded.
+fn visible_ids(dir: &Directory, user: &UserId, metas: Vec<(DocId, RecordMeta)>) -> Vec<(DocId, RecordMeta)> {
+    metas.into_iter().filter(|(_, meta)| access(user, dir, meta).visible()).collect()
+}
+
+/// Materializes the given records for `user`. One unreadable document must not take a whole list down: it
+/// is logged and skipped.
+async fn materialize_all(
+    state: &AppState,
+    dir: &Directory,
+    user: &UserId,
+    ids: &[(DocId, RecordMeta)],
+) -> Result<Vec<RecordView>, ApiError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for (id, meta) in ids {
+        match materialize(state, dir, user, id, meta).await {
             Ok(Some(v)) => out.push(v),
             Ok(None) => {}
-            // One unreadable document must not take the whole list down; it is logged.
             Err(ApiError::Internal(e)) => tracing::error!(error = ?e, "skipping a record in a list"),
             Err(e) => return Err(e),
         }
     }
     Ok(out)
+}
+
+/// Every record of `kind` that `user` may see, in id order (exports).
+pub async fn visible(state: &AppState, user: &UserId, kind: RecordKind) -> Result<Vec<RecordView>, ApiError> {
+    let dir = state.hub.directory();
+    let ids = visible_ids(&dir, user, state.hub.list(kind).await?);
+    materialize_all(state, &dir, user, &ids).await
 }
 
 #[derive(Deserialize)]
@@ -92,14 +109,17 @@ async fn list(
 ) -> Result<Response, ApiError> {
     let kind = parse_kind(&plural)?;
     let Query(p) = params.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let limit = p.limit.unwrap_or(MAX_LIMIT);
+    let limit = p.limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
         return Err(ApiError::bad_request(format!("limit: {limit} is not between 1 and {MAX_LIMIT}")));
     }
     user.profile(&state)?;
-    let all = visible(&state, &user.user, kind).await?;
-    let total = all.len();
-    let page: Vec<RecordView> = all.into_iter().skip(p.offset.unwrap_or(0)).take(limit).collect();
+    // Only the page is loaded and materialized; the policy filter runs on metadata.
+    let dir = state.hub.directory();
+    let ids = visible_ids(&dir, &user.user, state.hub.list(kind).await?);
+    let total = ids.len();
+    let window: Vec<(DocId, RecordMeta)> = ids.into_iter().skip(p.offset.unwrap_or(0)).take(limit).collect();
+    let page = materialize_all(&state, &dir, &user.user, &window).await?;
     let ids: Vec<&str> = page.iter().map(|v| v.id().as_str()).collect();
     state
         .audit

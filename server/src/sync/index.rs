@@ -65,6 +65,7 @@ impl Hub {
         self.cat_mut().set_meta(id, meta);
         self.fan_out(id, &mut slot, None);
         self.maybe_compact(id, &mut slot);
+        self.release_if_idle(&mut slot);
         Ok(())
     }
 

@@ -102,8 +102,8 @@ impl<'r, 'a> Builder<'r, 'a> {
             let seq = self.sequences.entry(prefix.to_string()).or_insert(0);
             *seq = seq.saturating_add(1);
             let n = format_number(prefix, year, *seq);
-            if !self.numbers.contains_key(&n.to_lowercase()) {
-                self.numbers.insert(n.to_lowercase(), None);
+            if let std::collections::btree_map::Entry::Vacant(e) = self.numbers.entry(n.to_lowercase()) {
+                e.insert(None);
                 return n;
             }
         }

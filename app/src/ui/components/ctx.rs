@@ -23,9 +23,8 @@ impl Ctx {
     pub fn provide(store: ClientStore) -> Ctx {
         let customers = store.records(RecordKind::Customer);
         let customers = Memo::new(move |_| {
-            customers.with(|cs| {
-                cs.iter().map(|c| (c.id().clone(), (c.owner().cloned(), c.title().to_string()))).collect()
-            })
+            customers
+                .with(|cs| cs.iter().map(|c| (c.id().clone(), (c.owner().cloned(), c.title().to_string()))).collect())
         });
         let ctx = Ctx { store, customers, error: RwSignal::new(None) };
         provide_context(ctx);
@@ -99,6 +98,13 @@ impl Ctx {
         })
     }
 
+    /// Subscribes the running reactive scope to the directory and the customer names (for views that
+    /// build rows untracked, like the windowed list).
+    pub fn track_names(&self) {
+        self.directory().track();
+        self.customers.track();
+    }
+
     /// A customer's name, if it is on this device.
     pub fn customer_name(&self, id: &DocId) -> Option<String> {
         self.customers.with(|m| m.get(id).map(|(_, n)| n.clone()))
@@ -106,9 +112,8 @@ impl Ctx {
 
     /// A user's display name from the directory (their id when unknown).
     pub fn user_name(&self, id: &UserId) -> String {
-        self.directory().with(|d| {
-            d.as_ref().and_then(|d| d.user(id)).map(|u| u.name.clone()).unwrap_or_else(|| id.to_string())
-        })
+        self.directory()
+            .with(|d| d.as_ref().and_then(|d| d.user(id)).map(|u| u.name.clone()).unwrap_or_else(|| id.to_string()))
     }
 }
 

@@ -45,31 +45,69 @@ fn chars_to_utf16(s: &str, chars: usize) -> u32 {
     s.chars().take(chars).map(|c| c.len_utf16() as u32).sum()
 }
 
+/// Applies `(start, deleted, inserted)` to `text` (character positions).
+pub fn apply(text: &str, start: usize, deleted: usize, inserted: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let start = start.min(chars.len());
+    let end = (start + deleted).min(chars.len());
+    chars[..start].iter().chain(inserted.chars().collect::<Vec<_>>().iter()).chain(chars[end..].iter()).collect()
+}
+
+/// Rebases a local edit made on `seen` onto `current` (= `seen` plus edits from others that the
+/// textarea did not show yet): returns the edit's start in `current`.
+pub fn rebase(seen: &str, current: &str, start: usize, deleted: usize) -> usize {
+    if seen == current {
+        return start;
+    }
+    let (r_start, r_deleted, r_inserted) = diff(seen, current);
+    let r_ins = r_inserted.chars().count();
+    // Text others inserted exactly at our caret stays after our edit: each person's typing stays in one
+    // piece (Automerge keeps a run of characters together; so do we).
+    if r_start < start && r_start + r_deleted <= start {
+        start - r_deleted + r_ins
+    } else if r_start >= start + deleted {
+        start
+    } else {
+        // Overlapping edits: keep ours at the start of theirs.
+        r_start.min(start)
+    }
+}
+
 #[component]
-pub fn LiveNotes(id: DocId, #[prop(into)] label: Signal<String>, #[prop(into)] editable: Signal<bool>) -> impl IntoView {
+pub fn LiveNotes(
+    id: DocId,
+    #[prop(into)] label: Signal<String>,
+    #[prop(into)] editable: Signal<bool>,
+) -> impl IntoView {
     let ctx = Ctx::use_ctx();
     let store = ctx.store;
     let text = store.notes(id.clone());
     let area = NodeRef::<html::Textarea>::new();
     // What the textarea showed after our last local edit or remote update.
-    let shown = StoredValue::new(String::new());
-    // Local splices not yet applied by the store: until they land, the store's text lags the textarea.
+    let shown = StoredValue::new(None::<String>);
+    // Local splices not yet applied by the store.
     let pending = RwSignal::new(0usize);
+    let id_now = id.clone();
+    // The document's text right now (ahead of the `text` signal while changes are being persisted).
+    let current = move || store.notes_now(&id_now).unwrap_or_else(|| text.get_untracked());
 
+    // Remote typing: bring the textarea up to date, keeping the caret next to the same characters.
+    let current_fx = current.clone();
     Effect::new(move |_| {
-        let remote = text.get();
+        text.track();
         if pending.get() > 0 {
             return;
         }
         let Some(el) = area.get() else { return };
-        let current = el.value();
-        if current == remote {
-            shown.set_value(remote);
+        let remote = current_fx();
+        let now = el.value();
+        if now == remote {
+            shown.set_value(Some(remote));
             return;
         }
-        let (start, deleted, inserted) = diff(&current, &remote);
+        let (start, deleted, inserted) = diff(&now, &remote);
         let ins = inserted.chars().count();
-        let sel = |v: Option<u32>| v.map(|u| utf16_to_chars(&current, u));
+        let sel = |v: Option<u32>| v.map(|u| utf16_to_chars(&now, u));
         let (a, b) = (sel(el.selection_start().ok().flatten()), sel(el.selection_end().ok().flatten()));
         el.set_value(&remote);
         if let (Some(a), Some(b)) = (a, b) {
@@ -77,7 +115,7 @@ pub fn LiveNotes(id: DocId, #[prop(into)] label: Signal<String>, #[prop(into)] e
             let b = chars_to_utf16(&remote, shift_caret(b, start, deleted, ins));
             let _ = el.set_selection_range(a, b);
         }
-        shown.set_value(remote);
+        shown.set_value(Some(remote));
     });
 
     let id_input = id.clone();
@@ -96,17 +134,27 @@ pub fn LiveNotes(id: DocId, #[prop(into)] label: Signal<String>, #[prop(into)] e
                     on:blur=move |_| store.set_presence(id_blur.clone(), None)
                     on:input=move |_| {
                         let Some(el) = area.get() else { return };
-                        let now = el.value();
-                        let before = shown.get_value();
-                        let (start, deleted, inserted) = diff(&before, &now);
-                        shown.set_value(now);
+                        let typed = el.value();
+                        let doc_now = current();
+                        let before = shown.get_value().unwrap_or_else(|| doc_now.clone());
+                        let (start, deleted, inserted) = diff(&before, &typed);
                         if deleted == 0 && inserted.is_empty() {
                             return;
                         }
+                        // Others' typing may have reached the document but not this textarea yet: place our
+                        // edit in the document's text, and show that text with our edit.
+                        let at = rebase(&before, &doc_now, start, deleted);
+                        let after = apply(&doc_now, at, deleted, &inserted);
+                        if after != typed {
+                            let caret = chars_to_utf16(&after, at + inserted.chars().count());
+                            el.set_value(&after);
+                            let _ = el.set_selection_range(caret, caret);
+                        }
+                        shown.set_value(Some(after));
                         pending.update(|p| *p += 1);
                         let id = id_input.clone();
                         leptos::task::spawn_local(async move {
-                            let r = store.splice_notes(id, start, deleted, inserted).await;
+                            let r = store.splice_notes(id, at, deleted, inserted).await;
                             pending.update(|p| *p -= 1);
                             if let Err(e) = r {
                                 ctx.report(e);
@@ -129,6 +177,17 @@ mod tests {
         assert_eq!(diff("abc", "ac"), (1, 1, String::new()));
         assert_eq!(diff("", "你好"), (0, 0, "你好".into()));
         assert_eq!(diff("aaa", "aa"), (2, 1, String::new()));
+    }
+
+    #[test]
+    fn local_edits_rebase_over_unseen_remote_text() {
+        // We typed "X" at 5 in "hello"; meanwhile someone inserted "abc" at 0.
+        assert_eq!(rebase("hello", "abchello", 5, 0), 8);
+        // Their edit after ours leaves ours in place, also when it is right at our caret.
+        assert_eq!(rebase("hello", "hello world", 2, 1), 2);
+        assert_eq!(rebase("hello", "hello world", 5, 0), 5);
+        assert_eq!(apply("abchello", 8, 0, "X"), "abchelloX");
+        assert_eq!(apply("你好", 1, 1, "们"), "你们");
     }
 
     #[test]

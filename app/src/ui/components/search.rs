@@ -17,7 +17,9 @@ fn haystack(v: &RecordView) -> String {
     let extra = match v {
         RecordView::Lead(l) => format!("{} {}", l.base.company, l.base.contact_name),
         RecordView::Opportunity(o) => o.base.number.clone(),
-        RecordView::Customer(c) => format!("{} {} {} {}", c.base.number, c.base.industry, c.base.region, c.base.tags.join(" ")),
+        RecordView::Customer(c) => {
+            format!("{} {} {} {}", c.base.number, c.base.industry, c.base.region, c.base.tags.join(" "))
+        }
         RecordView::Contact(c) => c.base.title.clone(),
         RecordView::Activity(a) => a.base.outcome.clone(),
     };

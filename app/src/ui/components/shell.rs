@@ -9,7 +9,7 @@ use leptos_router::hooks::use_location;
 use super::ctx::Ctx;
 use super::search::SearchPalette;
 use crate::domain::RecordKind;
-use crate::i18n::{Locale, I18n, K};
+use crate::i18n::{I18n, Locale, K};
 use crate::sync::SyncStatus;
 
 #[component]

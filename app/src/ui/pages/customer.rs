@@ -27,11 +27,13 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
     let base_w = Signal::derive(move || acc.get().base.can_write());
     let service_w = Signal::derive(move || acc.get().service.can_write());
     let label = move |k: K| Signal::derive(move || i18n.t(k).to_string());
-    let get = move |f: fn(&CustomerView) -> String| Signal::derive(move || c.with(|c| c.as_ref().map(f).unwrap_or_default()));
+    let get =
+        move |f: fn(&CustomerView) -> String| Signal::derive(move || c.with(|c| c.as_ref().map(f).unwrap_or_default()));
     let tiers = Signal::derive(move || {
         CustomerTier::ALL.iter().map(|t| (t.as_str().to_string(), status_text(i18n, t.as_str()))).collect::<Vec<_>>()
     });
-    let (i_name, i_tier, i_tags, i_ind, i_reg, i_sat) = (id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
+    let (i_name, i_tier, i_tags, i_ind, i_reg, i_sat) =
+        (id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
 
     let contacts = ctx.store.records(RecordKind::Contact);
     let opps = ctx.store.records(RecordKind::Opportunity);
@@ -39,7 +41,10 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
     let id_c = id.clone();
     let my_contacts = Memo::new(move |_| {
         contacts.with(|vs| {
-            vs.iter().filter(|v| v.customer() == Some(&id_c)).map(|v| (v.id().clone(), v.title().to_string())).collect::<Vec<_>>()
+            vs.iter()
+                .filter(|v| v.customer() == Some(&id_c))
+                .map(|v| (v.id().clone(), v.title().to_string()))
+                .collect::<Vec<_>>()
         })
     });
     let id_o = id.clone();

@@ -20,7 +20,8 @@ pub fn DashboardPage() -> impl IntoView {
                 .collect::<Vec<OpportunityView>>()
         })
     });
-    let money_line = move |ms: &[crate::domain::Money]| ms.iter().map(|m| i18n.money(m)).collect::<Vec<_>>().join(" · ");
+    let money_line =
+        move |ms: &[crate::domain::Money]| ms.iter().map(|m| i18n.money(m)).collect::<Vec<_>>().join(" · ");
     view! {
         <section class="dashboard">
             <header class="page-header">

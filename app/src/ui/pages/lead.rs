@@ -11,9 +11,7 @@ use crate::domain::ops::{
     convert_lead, next_number, ConversionIds, ConvertOutcome, ConvertRequest, CustomerChoice, CustomerMatch,
     CUSTOMER_PREFIX, OPPORTUNITY_PREFIX,
 };
-use crate::domain::{
-    Customer, DocId, Lead, LeadPii, LeadSource, LeadStatus, LeadView, RecordKind, RecordView,
-};
+use crate::domain::{Customer, DocId, Lead, LeadPii, LeadSource, LeadStatus, LeadView, RecordKind, RecordView};
 use crate::i18n::{I18n, K};
 use crate::store::{new_doc_id, StoreError};
 use crate::ui::components::ctx::{now, Ctx};
@@ -33,21 +31,38 @@ pub fn LeadDetail(id: DocId) -> impl IntoView {
     let base_w = Signal::derive(move || acc.get().base.can_write());
     let pii_w = Signal::derive(move || acc.get().pii.can_write());
     let label = move |k: K| Signal::derive(move || i18n.t(k).to_string());
-    let get = move |f: fn(&LeadView) -> String| Signal::derive(move || l.with(|l| l.as_ref().map(f).unwrap_or_default()));
-    let statuses = Signal::derive(move || LeadStatus::ALL.iter().map(|s| (s.as_str().to_string(), status_text(i18n, s.as_str()))).collect::<Vec<_>>());
-    let sources = Signal::derive(move || LeadSource::ALL.iter().map(|s| (s.as_str().to_string(), status_text(i18n, s.as_str()))).collect::<Vec<_>>());
-    let (i1, i2, i3, i4, i5, i6, i7) = (id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
+    let get =
+        move |f: fn(&LeadView) -> String| Signal::derive(move || l.with(|l| l.as_ref().map(f).unwrap_or_default()));
+    let statuses = Signal::derive(move || {
+        LeadStatus::ALL.iter().map(|s| (s.as_str().to_string(), status_text(i18n, s.as_str()))).collect::<Vec<_>>()
+    });
+    let sources = Signal::derive(move || {
+        LeadSource::ALL.iter().map(|s| (s.as_str().to_string(), status_text(i18n, s.as_str()))).collect::<Vec<_>>()
+    });
+    let (i1, i2, i3, i4, i5, i6, i7) =
+        (id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone(), id.clone());
     let pii_save = move |id: DocId, what: &'static str, v: String| {
         let store = ctx.store;
         ctx.run(async move {
-            store.update_companion::<LeadPii>(id, format!("{what}: {v}"), move |p| {
-                let v = v.trim().to_string();
-                if what == "phone" { p.phone = v } else { p.email = v }
-                Ok(())
-            }).await
+            store
+                .update_companion::<LeadPii>(id, format!("{what}: {v}"), move |p| {
+                    let v = v.trim().to_string();
+                    if what == "phone" {
+                        p.phone = v
+                    } else {
+                        p.email = v
+                    }
+                    Ok(())
+                })
+                .await
         });
     };
-    let convertible = move || base_w.get() && l.with(|l| l.as_ref().is_some_and(|l| !matches!(l.base.status, LeadStatus::Converted | LeadStatus::Disqualified)));
+    let convertible = move || {
+        base_w.get()
+            && l.with(|l| {
+                l.as_ref().is_some_and(|l| !matches!(l.base.status, LeadStatus::Converted | LeadStatus::Disqualified))
+            })
+    };
     view! {
         <div class="record-grid">
             <section class="card">
@@ -111,25 +126,36 @@ fn ConvertLead(lead: Memo<Option<LeadView>>) -> impl IntoView {
     let opps = ctx.store.records(RecordKind::Opportunity);
 
     let run = Callback::new(move |pick: Pick| {
-        let (Some(me), Some(dir), Some(l)) = (ctx.me_id(), ctx.directory().get_untracked(), lead.get_untracked()) else {
+        let (Some(me), Some(dir), Some(l)) = (ctx.me_id(), ctx.directory().get_untracked(), lead.get_untracked())
+        else {
             return;
         };
         let t = now();
         let numbers_c: Vec<String> = customers.with_untracked(|vs| {
-            vs.iter().filter_map(|v| if let RecordView::Customer(c) = v { Some(c.base.number.clone()) } else { None }).collect()
+            vs.iter()
+                .filter_map(|v| if let RecordView::Customer(c) = v { Some(c.base.number.clone()) } else { None })
+                .collect()
         });
         let numbers_o: Vec<String> = opps.with_untracked(|vs| {
-            vs.iter().filter_map(|v| if let RecordView::Opportunity(o) = v { Some(o.base.number.clone()) } else { None }).collect()
+            vs.iter()
+                .filter_map(|v| if let RecordView::Opportunity(o) = v { Some(o.base.number.clone()) } else { None })
+                .collect()
         });
         let cust_views: Vec<(DocId, Customer)> = customers.with_untracked(|vs| {
-            vs.iter().filter_map(|v| if let RecordView::Customer(c) = v { Some((c.id.clone(), c.base.clone())) } else { None }).collect()
+            vs.iter()
+                .filter_map(
+                    |v| if let RecordView::Customer(c) = v { Some((c.id.clone(), c.base.clone())) } else { None },
+                )
+                .collect()
         });
         let refs: Vec<(&DocId, &Customer)> = cust_views.iter().map(|(i, c)| (i, c)).collect();
-        let ids = (|| Ok::<_, StoreError>(ConversionIds {
-            opportunity: new_doc_id()?,
-            opportunity_number: next_number(OPPORTUNITY_PREFIX, t, numbers_o.iter().map(String::as_str)),
-            contact: new_doc_id()?,
-        }))();
+        let ids = (|| {
+            Ok::<_, StoreError>(ConversionIds {
+                opportunity: new_doc_id()?,
+                opportunity_number: next_number(OPPORTUNITY_PREFIX, t, numbers_o.iter().map(String::as_str)),
+                contact: new_doc_id()?,
+            })
+        })();
         let (Ok(ids), Ok(placeholder)) = (ids, new_doc_id()) else { return };
         let number = next_number(CUSTOMER_PREFIX, t, numbers_c.iter().map(String::as_str));
         let outcome = convert_lead(ConvertRequest {

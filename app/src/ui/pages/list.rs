@@ -55,7 +55,9 @@ fn statuses(kind: RecordKind) -> Vec<&'static str> {
 
 fn amount_minor(v: &RecordView) -> i64 {
     match v {
-        RecordView::Opportunity(o) => o.money.as_ref().and_then(|m| m.expected_amount.as_ref()).map_or(-1, |m| m.amount_minor),
+        RecordView::Opportunity(o) => {
+            o.money.as_ref().and_then(|m| m.expected_amount.as_ref()).map_or(-1, |m| m.amount_minor)
+        }
         _ => -1,
     }
 }
@@ -74,11 +76,21 @@ fn matches_query(v: &RecordView, words: &[String], ctx: &Ctx) -> bool {
     let extra = match v {
         RecordView::Lead(l) => format!("{} {}", l.base.company, l.base.contact_name),
         RecordView::Opportunity(o) => {
-            format!("{} {}", o.base.number, o.base.customer.as_ref().and_then(|c| ctx.customer_name(c)).unwrap_or_default())
+            format!(
+                "{} {}",
+                o.base.number,
+                o.base.customer.as_ref().and_then(|c| ctx.customer_name(c)).unwrap_or_default()
+            )
         }
-        RecordView::Customer(c) => format!("{} {} {} {}", c.base.number, c.base.industry, c.base.region, c.base.tags.join(" ")),
+        RecordView::Customer(c) => {
+            format!("{} {} {} {}", c.base.number, c.base.industry, c.base.region, c.base.tags.join(" "))
+        }
         RecordView::Contact(c) => {
-            format!("{} {}", c.base.title, c.base.customer.as_ref().and_then(|c| ctx.customer_name(c)).unwrap_or_default())
+            format!(
+                "{} {}",
+                c.base.title,
+                c.base.customer.as_ref().and_then(|c| ctx.customer_name(c)).unwrap_or_default()
+            )
         }
         RecordView::Activity(a) => a.base.outcome.clone(),
     };
@@ -111,7 +123,9 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
                         "none" => v.owner().is_none(),
                         _ => true,
                     };
-                    owner_ok && (status.is_empty() || status_of(v) == Some(status.as_str())) && matches_query(v, &words, &ctx)
+                    owner_ok
+                        && (status.is_empty() || status_of(v) == Some(status.as_str()))
+                        && matches_query(v, &words, &ctx)
                 })
                 .collect();
             let by_name = |a: &usize, b: &usize| vs[*a].title().to_lowercase().cmp(&vs[*b].title().to_lowercase());
@@ -129,12 +143,13 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
     });
     let count = Signal::derive(move || order.with(|o| o.len()));
     let row: Arc<dyn Fn(usize) -> AnyView + Send + Sync> = Arc::new(move |i: usize| {
+        // Rows show user, stage and customer names: redraw them when those arrive or change.
+        ctx.track_names();
         let Some(v) = order.with(|o| o.get(i).copied()).and_then(|ix| records.with(|vs| vs.get(ix).cloned())) else {
             return ().into_any();
         };
         view! { <Row view=v /> }.into_any()
     });
-    let title = i18n.t(kind_label(kind));
     view! {
         <section class="list-page">
             <header class="page-header">
@@ -180,7 +195,12 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
                     {move || format!("{} {}", i18n.number(count.get() as f64), i18n.t(K::Rows))}
                 </p>
             </header>
-            <VirtualList count=count row_height=ROW_HEIGHT label=Signal::derive(move || { let _ = title; i18n.t(kind_label(kind)).to_string() }) row=row />
+            <VirtualList
+                count=count
+                row_height=ROW_HEIGHT
+                label=Signal::derive(move || i18n.t(kind_label(kind)).to_string())
+                row=row
+            />
         </section>
     }
 }
@@ -219,7 +239,9 @@ fn Row(view: RecordView) -> impl IntoView {
             let amount = o.money.as_ref().and_then(|m| m.expected_amount.as_ref()).map(|m| i18n.money(m));
             (format!("{customer} · {stage}"), amount.unwrap_or_default())
         }
-        RecordView::Customer(c) => (format!("{} · {}", c.base.number, c.base.region), status_text(i18n, c.base.tier.as_str())),
+        RecordView::Customer(c) => {
+            (format!("{} · {}", c.base.number, c.base.region), status_text(i18n, c.base.tier.as_str()))
+        }
         RecordView::Contact(c) => {
             let customer = c.base.customer.as_ref().and_then(|id| ctx.customer_name(id)).unwrap_or_default();
             (format!("{} · {customer}", c.base.title), c.pii.as_ref().map(|p| p.phone.clone()).unwrap_or_default())

@@ -8,8 +8,8 @@ use super::board::move_opportunity;
 use super::record::{access_of, save};
 use crate::domain::ops::{lose, reopen};
 use crate::domain::{
-    Activity, ActivityKind, DocId, FollowUp, Money, Opportunity, OpportunityMoney, OpportunityStatus,
-    OpportunityView, RecordKind, RecordView, StageId,
+    Activity, ActivityKind, DocId, FollowUp, Money, Opportunity, OpportunityMoney, OpportunityStatus, OpportunityView,
+    RecordKind, RecordView, StageId,
 };
 use crate::i18n::{I18n, K};
 use crate::store::{new_doc_id, StoreError};
@@ -47,7 +47,9 @@ pub fn OpportunityDetail(id: DocId) -> impl IntoView {
     let edit_w = Signal::derive(move || acc.get().base.can_write() && active());
     let money_w = Signal::derive(move || acc.get().money.can_write());
     let label = move |k: K| Signal::derive(move || i18n.t(k).to_string());
-    let get = move |f: fn(&OpportunityView) -> String| Signal::derive(move || o.with(|o| o.as_ref().map(f).unwrap_or_default()));
+    let get = move |f: fn(&OpportunityView) -> String| {
+        Signal::derive(move || o.with(|o| o.as_ref().map(f).unwrap_or_default()))
+    };
 
     let stages = Signal::derive(move || {
         ctx.directory()
@@ -93,7 +95,9 @@ pub fn OpportunityDetail(id: DocId) -> impl IntoView {
                 />
                 <ReadField
                     label=label(K::Status)
-                    value=get(|o| o.base.status.as_str().to_string())
+                    value=Signal::derive(move || {
+                        o.with(|o| o.as_ref().map(|o| super::list::status_text(i18n, o.base.status.as_str()))).unwrap_or_default()
+                    })
                 />
                 <div class="field">
                     <span class="field-label">
@@ -294,7 +298,12 @@ fn FollowUpTimeline(id: DocId, opp: Memo<Option<OpportunityView>>) -> impl IntoV
                 if let RecordView::Activity(a) = v {
                     if a.base.opportunity.as_ref() == Some(&id) {
                         let who = a.base.owner.as_ref().map(|u| ctx.user_name(u)).unwrap_or_default();
-                        out.push((a.base.at.millis(), format!("{} · {}", a.base.kind, a.base.subject), who, Some(a.id.clone())));
+                        out.push((
+                            a.base.at.millis(),
+                            format!("{} · {}", a.base.kind, a.base.subject),
+                            who,
+                            Some(a.id.clone()),
+                        ));
                     }
                 }
             }

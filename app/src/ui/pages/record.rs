@@ -47,13 +47,25 @@ fn RecordBody(id: DocId) -> impl IntoView {
     let store = ctx.store;
     let rec = store.record(id.clone());
     // Keep the documents loaded (live merges, presence) while the page is open.
+    // On a direct load the local store is still opening: wait until it is ready and has the record.
     let opened = StoredValue::new(false);
+    let ready = store.ready();
     {
         let id = id.clone();
-        leptos::task::spawn_local(async move {
-            if store.open_record(id).await.is_ok() {
-                opened.set_value(true);
+        Effect::new(move |started: Option<bool>| {
+            if started == Some(true) {
+                return true;
             }
+            if !ready.get() || rec.with(|r| r.is_none()) {
+                return false;
+            }
+            let id = id.clone();
+            leptos::task::spawn_local(async move {
+                if store.open_record(id).await.is_ok() {
+                    opened.set_value(true);
+                }
+            });
+            true
         });
     }
     {
@@ -111,7 +123,9 @@ fn ContactDetail(id: DocId) -> impl IntoView {
     let acc = access_of(ctx, id.clone());
     let base_w = Signal::derive(move || acc.get().base.can_write());
     let pii_w = Signal::derive(move || acc.get().pii.can_write());
-    let text = move |f: fn(&crate::domain::ContactView) -> String| Signal::derive(move || c.with(|c| c.as_ref().map(f).unwrap_or_default()));
+    let text = move |f: fn(&crate::domain::ContactView) -> String| {
+        Signal::derive(move || c.with(|c| c.as_ref().map(f).unwrap_or_default()))
+    };
     let (i1, i2, i3, i4) = (id.clone(), id.clone(), id.clone(), id.clone());
     view! {
         <div class="record-grid">

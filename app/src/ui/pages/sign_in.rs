@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::i18n::{Locale, I18n, K};
+use crate::i18n::{I18n, Locale, K};
 use crate::store::{ClientStore, StoreError};
 
 #[component]

@@ -24,8 +24,11 @@ pub fn TodayPage() -> impl IntoView {
     let churn = Memo::new(move |_| {
         let Some(me) = ctx.me_id() else { return Vec::new() };
         let rules = ctx.directory().with(|d| d.as_ref().map(|d| d.churn.clone())).unwrap_or_default();
-        let activities: Vec<Activity> =
-            acts.with(|vs| vs.iter().filter_map(|v| if let RecordView::Activity(a) = v { Some(a.base.clone()) } else { None }).collect());
+        let activities: Vec<Activity> = acts.with(|vs| {
+            vs.iter()
+                .filter_map(|v| if let RecordView::Activity(a) = v { Some(a.base.clone()) } else { None })
+                .collect()
+        });
         let refs: Vec<&Activity> = activities.iter().collect();
         let t = now();
         customers.with(|vs| {
@@ -50,7 +53,9 @@ pub fn TodayPage() -> impl IntoView {
     };
     let warning_text = move |w: &ChurnWarning| match w {
         ChurnWarning::Inactive { days, .. } => i18n.t(K::InactiveDays).replace("{n}", &days.to_string()),
-        ChurnWarning::LowSatisfaction { satisfaction } => i18n.t(K::LowSatisfaction).replace("{n}", &satisfaction.to_string()),
+        ChurnWarning::LowSatisfaction { satisfaction } => {
+            i18n.t(K::LowSatisfaction).replace("{n}", &satisfaction.to_string())
+        }
         ChurnWarning::OpenComplaints { count } => i18n.t(K::OpenComplaints).replace("{n}", &count.to_string()),
     };
     view! {
