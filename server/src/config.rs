@@ -15,6 +15,10 @@ pub struct Config {
     /// Seed a demo company (one user per role, password `demo`) if the store is empty.
     #[arg(long, env = "CRM_DEMO", default_value_t = false)]
     pub demo: bool,
+    /// With `--demo`: also seed N customers and 2N opportunities (with their money documents) owned by
+    /// `rep1`, for benchmarks. 0 (default) adds nothing.
+    #[arg(long, env = "CRM_DEMO_SCALE", default_value_t = 0)]
+    pub demo_scale: usize,
     /// Folder of the built client (index.html, wasm, service worker) served at `/`.
     #[arg(long, env = "CRM_STATIC", default_value = "./dist")]
     pub static_dir: PathBuf,
@@ -39,6 +43,7 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data: data.into(),
             demo: false,
+            demo_scale: 0,
             static_dir: PathBuf::from("./dist"),
             session_ttl_secs: 7 * 24 * 3600,
             login_max_failures_per_account: 5,

@@ -4,6 +4,7 @@
 //! - `demo.rs`: the people (directory users + accounts, password `demo`), seeding only an empty store,
 //!   and the first-run admin with a random one-time password.
 //! - `demo/records.rs`: the records, generated deterministically from a seed.
+//! - `demo/scale.rs`: `--demo-scale N`, a large deterministic slice owned by one seller (benchmarks).
 //! - `demo/names.rs`: word lists (companies, people, products), Chinese and English.
 //!
 //! Seeding is idempotent: people are added only when there are no accounts, records only when the
@@ -11,6 +12,7 @@
 
 mod names;
 mod records;
+mod scale;
 
 use chrono::Utc;
 
@@ -120,6 +122,24 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<()> {
         let n = docs.len();
         state.hub.create_docs(docs).await?;
         tracing::info!(documents = n, "demo company: records created");
+        seed_scale(state, now).await?;
+    }
+    Ok(())
+}
+
+/// `--demo-scale N`: N customers and 2N opportunities owned by `scale::SCALE_OWNER`, stored in batches.
+async fn seed_scale(state: &AppState, now: Timestamp) -> anyhow::Result<()> {
+    let n = state.config.demo_scale;
+    let mut from = 0;
+    while from < n {
+        let to = (from + scale::BATCH).min(n);
+        let dir = state.hub.directory();
+        let docs = tokio::task::spawn_blocking(move || scale::build_batch(&dir, now, SEED, from, to)).await??;
+        state.hub.create_docs(docs).await?;
+        from = to;
+    }
+    if n > 0 {
+        tracing::info!(customers = n, opportunities = 2 * n, owner = scale::SCALE_OWNER, "demo scale: records created");
     }
     Ok(())
 }

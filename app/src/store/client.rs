@@ -23,6 +23,10 @@ use crate::sync::{Presence, Refusal, SyncStatus};
 
 /// How many documents nobody holds stay loaded (≈ 20 KB each).
 const LOADED_CAP: usize = 256;
+/// Repack stored views at start-up when more than this many changed since the last pack.
+const REPACK_AT_START: usize = 200;
+/// Repack when sync settles and more than this many changed.
+pub(crate) const REPACK_WHEN_SYNCED: usize = 1000;
 /// The kv key of the user whose data this device holds.
 const USER_KEY: &str = "user";
 
@@ -143,6 +147,8 @@ pub(crate) struct Core {
     pub open: RefCell<HashMap<DocId, u32>>,
     /// View changes from sync, published together every [`VIEW_FLUSH_MS`].
     pub pending_views: RefCell<Option<BTreeMap<DocId, Option<RecordView>>>>,
+    /// A repack of the stored views is running.
+    pub repacking: std::cell::Cell<bool>,
 }
 
 /// How long view changes from sync are gathered before the signals are notified.
@@ -167,6 +173,28 @@ impl Core {
                 });
             }
         }
+    }
+
+    /// Repacks the stored views for a fast next start when many changed since the last pack (idle work:
+    /// after start-up and whenever sync settles).
+    pub fn maybe_repack(self: &Rc<Self>, threshold: usize) {
+        if self.repacking.replace(true) {
+            return;
+        }
+        let core = self.clone();
+        spawn_local(async move {
+            if let Ok(rep) = core.replica() {
+                let result = match rep.storage().unpacked_views().await {
+                    Ok(n) if n > threshold => rep.storage().repack().await,
+                    Ok(_) => Ok(()),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = result {
+                    core.sigs.error(e);
+                }
+            }
+            core.repacking.set(false);
+        });
     }
 
     /// Publishes views at once (local edits), superseding queued ones of the same records.
@@ -229,6 +257,7 @@ impl ClientStore {
             net: RefCell::new(Net::default()),
             open: RefCell::new(HashMap::new()),
             pending_views: RefCell::new(None),
+            repacking: std::cell::Cell::new(false),
         });
         let store = ClientStore { core: StoredValue::new_local(core.clone()), sigs };
         provide_context(store);
@@ -244,6 +273,7 @@ impl ClientStore {
                 socket::start(&core);
             }
             sigs.ready.set(true);
+            core.maybe_repack(REPACK_AT_START);
         });
         store
     }
@@ -522,6 +552,12 @@ impl ClientStore {
     /// editor to place local splices against the text they really apply to.)
     pub fn notes_now(&self, id: &DocId) -> Option<String> {
         self.core().replica().ok()?.notes(id)
+    }
+
+    /// Reads a record's loaded main document (the notes editor keeps Automerge cursors in it, so a
+    /// caret follows the characters around it through others' edits). `None` when it is not loaded.
+    pub fn with_doc<R>(&self, id: &DocId, f: impl FnOnce(&automerge::AutoCommit) -> R) -> Option<R> {
+        self.core().replica().ok()?.docs().read(id, f)
     }
 
     /// Lets the record's documents be dropped again.

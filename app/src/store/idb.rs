@@ -245,14 +245,21 @@ impl Storage for IdbStorage {
         Ok(n as usize)
     }
 
-    async fn repack(&self, views: Vec<(DocId, String)>) -> Result<(), StoreError> {
-        let tx = self.db.transaction(&[PACKS, DIRTY], TransactionMode::ReadWrite).map_err(err)?;
+    /// Rebuilds the packs from the views store in one transaction, so packs plus loose views always equal
+    /// the views store. Slow (reads every view); run it when idle.
+    async fn repack(&self) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[VIEWS, PACKS, DIRTY], TransactionMode::ReadWrite).map_err(err)?;
+        let views = tx.object_store(VIEWS).map_err(err)?;
+        let keys = views.get_all_keys(None, None).map_err(err)?.await.map_err(err)?;
+        let values = views.get_all(None, None).map_err(err)?.await.map_err(err)?;
         let packs = tx.object_store(PACKS).map_err(err)?;
         packs.clear().map_err(err)?;
-        for (n, chunk) in views.chunks(VIEWS_PER_PACK).enumerate() {
+        let pairs: Vec<(String, String)> =
+            keys.into_iter().zip(values).filter_map(|(k, v)| Some((k.as_string()?, v.as_string()?))).collect();
+        for (n, chunk) in pairs.chunks(VIEWS_PER_PACK).enumerate() {
             let mut text = String::new();
             for (id, json) in chunk {
-                text.push_str(id.as_str());
+                text.push_str(id);
                 text.push('\t');
                 text.push_str(json);
                 text.push('\n');

@@ -70,9 +70,8 @@ pub trait Storage {
     async fn unpacked_views(&self) -> Result<usize, StoreError> {
         Ok(0)
     }
-    /// Rewrites the start-up packs from `views` (every current view), so [`Storage::all_views`] stays fast.
-    async fn repack(&self, views: Vec<(DocId, String)>) -> Result<(), StoreError> {
-        let _ = views;
+    /// Rewrites the start-up packs from the current views, so [`Storage::all_views`] stays fast.
+    async fn repack(&self) -> Result<(), StoreError> {
         Ok(())
     }
     async fn get_kv(&self, key: &str) -> Result<Option<String>, StoreError>;

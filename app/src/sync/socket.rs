@@ -290,6 +290,9 @@ fn update_status(core: &Rc<Core>) {
     };
     if core.sigs.status.get_untracked() != status {
         core.sigs.status.set(status);
+        if status == SyncStatus::UpToDate {
+            core.maybe_repack(crate::store::REPACK_WHEN_SYNCED);
+        }
     }
 }
 

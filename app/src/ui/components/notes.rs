@@ -2,11 +2,14 @@
 //! (merged with others' typing character by character); remote typing updates the textarea in place and
 //! keeps the caret where it was relative to the text around it.
 
+use automerge::{AutoCommit, Cursor, ReadDoc, TextEncoding, ROOT};
 use leptos::html;
 use leptos::prelude::*;
+use std::task::Poll;
 
 use super::ctx::Ctx;
 use crate::domain::DocId;
+use crate::store::ClientStore;
 
 /// The single edit that turns `old` into `new`: (start, deleted, inserted), in characters.
 pub fn diff(old: &str, new: &str) -> (usize, usize, String) {
@@ -73,18 +76,79 @@ pub fn rebase(seen: &str, current: &str, start: usize, deleted: usize) -> usize 
     }
 }
 
+/// The notes text object of a record document.
+fn notes_obj(d: &AutoCommit) -> Option<automerge::ObjId> {
+    match d.get(ROOT, "notes").ok()?? {
+        (automerge::Value::Object(automerge::ObjType::Text), obj) => Some(obj),
+        _ => None,
+    }
+}
+
+/// Character index → the document's text index units.
+fn to_units(d: &AutoCommit, text: &str, chars: usize) -> usize {
+    let prefix = text.chars().take(chars);
+    match d.text_encoding() {
+        TextEncoding::Utf8CodeUnit => prefix.map(char::len_utf8).sum(),
+        TextEncoding::Utf16CodeUnit => prefix.map(char::len_utf16).sum(),
+        TextEncoding::UnicodeCodePoint | TextEncoding::GraphemeCluster => prefix.count(),
+    }
+}
+
+/// The document's text index units → character index.
+fn from_units(d: &AutoCommit, text: &str, units: usize) -> usize {
+    let width = |c: char| match d.text_encoding() {
+        TextEncoding::Utf8CodeUnit => c.len_utf8(),
+        TextEncoding::Utf16CodeUnit => c.len_utf16(),
+        TextEncoding::UnicodeCodePoint | TextEncoding::GraphemeCluster => 1,
+    };
+    let mut n = 0;
+    for (i, c) in text.chars().enumerate() {
+        if n >= units {
+            return i;
+        }
+        n += width(c);
+    }
+    text.chars().count()
+}
+
+/// A cursor on the character just before character position `caret` (none at the very start).
+fn anchor_at(store: ClientStore, id: &DocId, caret: usize) -> Option<Cursor> {
+    let before = caret.checked_sub(1)?;
+    store.with_doc(id, |d| {
+        let obj = notes_obj(d)?;
+        let text = d.text(&obj).ok()?;
+        d.get_cursor(&obj, to_units(d, &text, before), None).ok()
+    })?
+}
+
+/// Where the caret that followed `anchor` is now (character position).
+fn caret_of(store: ClientStore, id: &DocId, anchor: &Cursor) -> Option<usize> {
+    store.with_doc(id, |d| {
+        let obj = notes_obj(d)?;
+        let text = d.text(&obj).ok()?;
+        let units = d.get_cursor_position(&obj, anchor, None).ok()?;
+        Some(from_units(d, &text, units) + 1)
+    })?
+}
+
+/// Our caret in the text: where it is in the textarea (`at`) and the character it follows in the
+/// document, which stays right through others' concurrent typing (positions alone are ambiguous when
+/// someone types at the same spot).
+#[derive(Clone)]
+struct Caret {
+    at: usize,
+    anchor: Option<Cursor>,
+}
+
 #[component]
-pub fn LiveNotes(
-    id: DocId,
-    #[prop(into)] label: Signal<String>,
-    #[prop(into)] editable: Signal<bool>,
-) -> impl IntoView {
+pub fn LiveNotes(id: DocId, #[prop(into)] label: Signal<String>, #[prop(into)] editable: Signal<bool>) -> impl IntoView {
     let ctx = Ctx::use_ctx();
     let store = ctx.store;
     let text = store.notes(id.clone());
     let area = NodeRef::<html::Textarea>::new();
     // What the textarea showed after our last local edit or remote update.
     let shown = StoredValue::new(None::<String>);
+    let caret = StoredValue::new(None::<Caret>);
     // Local splices not yet applied by the store.
     let pending = RwSignal::new(0usize);
     let id_now = id.clone();
@@ -93,6 +157,7 @@ pub fn LiveNotes(
 
     // Remote typing: bring the textarea up to date, keeping the caret next to the same characters.
     let current_fx = current.clone();
+    let id_fx = id.clone();
     Effect::new(move |_| {
         text.track();
         if pending.get() > 0 {
@@ -109,11 +174,19 @@ pub fn LiveNotes(
         let ins = inserted.chars().count();
         let sel = |v: Option<u32>| v.map(|u| utf16_to_chars(&now, u));
         let (a, b) = (sel(el.selection_start().ok().flatten()), sel(el.selection_end().ok().flatten()));
+        // Our typing caret follows its anchor character; any other selection shifts by the difference.
+        let anchored = caret.get_value().filter(|c| Some(c.at) == a && a == b).and_then(|c| {
+            let pos = caret_of(store, &id_fx, c.anchor.as_ref()?)?;
+            caret.set_value(Some(Caret { at: pos, anchor: c.anchor }));
+            Some(pos)
+        });
         el.set_value(&remote);
         if let (Some(a), Some(b)) = (a, b) {
-            let a = chars_to_utf16(&remote, shift_caret(a, start, deleted, ins));
-            let b = chars_to_utf16(&remote, shift_caret(b, start, deleted, ins));
-            let _ = el.set_selection_range(a, b);
+            let (a, b) = match anchored {
+                Some(p) => (p, p),
+                None => (shift_caret(a, start, deleted, ins), shift_caret(b, start, deleted, ins)),
+            };
+            let _ = el.set_selection_range(chars_to_utf16(&remote, a), chars_to_utf16(&remote, b));
         }
         shown.set_value(Some(remote));
     });
@@ -142,19 +215,39 @@ pub fn LiveNotes(
                             return;
                         }
                         // Others' typing may have reached the document but not this textarea yet: place our
-                        // edit in the document's text, and show that text with our edit.
-                        let at = rebase(&before, &doc_now, start, deleted);
+                        // edit in the document's text (after the character our caret follows when we keep
+                        // typing where we were), and show that text with our edit.
+                        let at = if doc_now == before {
+                            start
+                        } else {
+                            caret
+                                .get_value()
+                                .filter(|c| c.at == start + deleted)
+                                .and_then(|c| caret_of(store, &id_input, c.anchor.as_ref()?))
+                                .map(|p| p.saturating_sub(deleted))
+                                .unwrap_or_else(|| rebase(&before, &doc_now, start, deleted))
+                        };
+                        let ins = inserted.chars().count();
                         let after = apply(&doc_now, at, deleted, &inserted);
                         if after != typed {
-                            let caret = chars_to_utf16(&after, at + inserted.chars().count());
+                            let c = chars_to_utf16(&after, at + ins);
                             el.set_value(&after);
-                            let _ = el.set_selection_range(caret, caret);
+                            let _ = el.set_selection_range(c, c);
                         }
                         shown.set_value(Some(after));
                         pending.update(|p| *p += 1);
                         let id = id_input.clone();
                         leptos::task::spawn_local(async move {
-                            let r = store.splice_notes(id, at, deleted, inserted).await;
+                            let mut splice = Box::pin(store.splice_notes(id.clone(), at, deleted, inserted));
+                            // The first poll writes the change into the loaded document (persisting comes
+                            // after): anchor the caret on the character we just typed, before anything else
+                            // can change the document.
+                            let first = futures::poll!(splice.as_mut());
+                            caret.set_value(Some(Caret { at: at + ins, anchor: anchor_at(store, &id, at + ins) }));
+                            let r = match first {
+                                Poll::Ready(r) => r,
+                                Poll::Pending => splice.await,
+                            };
                             pending.update(|p| *p -= 1);
                             if let Err(e) = r {
                                 ctx.report(e);

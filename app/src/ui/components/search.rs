@@ -52,10 +52,9 @@ pub fn SearchPalette(open: RwSignal<bool>) -> impl IntoView {
             .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
             .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
         let k = e.key();
-        if (k == "k" || k == "K") && (e.ctrl_key() || e.meta_key()) {
-            e.prevent_default();
-            open.set(true);
-        } else if k == "/" && !in_field && !open.get_untracked() {
+        let ctrl_k = (k == "k" || k == "K") && (e.ctrl_key() || e.meta_key());
+        let slash = k == "/" && !in_field && !open.get_untracked();
+        if ctrl_k || slash {
             e.prevent_default();
             open.set(true);
         } else if k == "Escape" && open.get_untracked() {

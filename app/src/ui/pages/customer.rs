@@ -82,7 +82,7 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
                 }
             }
         });
-        out.sort_by(|a, b| b.0.cmp(&a.0));
+        out.sort_by_key(|e| std::cmp::Reverse(e.0));
         out
     });
 
@@ -171,7 +171,7 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
                     <ol class="timeline">
                         {move || {
                             let mut orders: Vec<_> = c.with(|c| c.as_ref().and_then(|c| c.money.as_ref()).map(|m| m.orders.values().cloned().collect()).unwrap_or_default());
-                            orders.sort_by(|a: &crate::domain::CooperationEntry, b| b.signed_at.cmp(&a.signed_at));
+                            orders.sort_by_key(|e: &crate::domain::CooperationEntry| std::cmp::Reverse(e.signed_at));
                             orders.into_iter().map(|e| view! {
                                 <li><strong>{e.title.clone()}</strong><span class="amount">" "{i18n.money(&e.amount)}</span><span class="muted">" · "{i18n.date(e.signed_at)}</span></li>
                             }).collect_view()

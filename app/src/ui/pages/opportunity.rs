@@ -308,7 +308,7 @@ fn FollowUpTimeline(id: DocId, opp: Memo<Option<OpportunityView>>) -> impl IntoV
                 }
             }
         });
-        out.sort_by(|a, b| b.0.cmp(&a.0));
+        out.sort_by_key(|e| std::cmp::Reverse(e.0));
         out
     };
     view! {
