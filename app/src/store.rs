@@ -25,9 +25,9 @@ mod replica;
 mod storage;
 
 #[cfg(feature = "ui")]
-pub(crate) use client::{Core, REPACK_WHEN_SYNCED};
-#[cfg(feature = "ui")]
 pub use client::{new_doc_id, view_notes, ClientStore};
+#[cfg(feature = "ui")]
+pub(crate) use client::{Core, REPACK_WHEN_SYNCED};
 pub use docs::{heads_from_hex, heads_hex, DocStore, COMPACT_AFTER_CHUNKS};
 pub use error::StoreError;
 #[cfg(feature = "ui")]

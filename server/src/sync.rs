@@ -66,7 +66,7 @@ impl Default for HubConfig {
             max_conns_per_user: 16,
             outbox_frames: 4096,
             compact_after: 32,
-            max_loaded_docs: 5_000,
+            max_loaded_docs: 2_000,
         }
     }
 }

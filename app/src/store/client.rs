@@ -640,12 +640,9 @@ async fn open_replica(core: &Rc<Core>, s: &Session) -> Result<(), StoreError> {
             storage.clear().await?;
         }
         storage.put_kv(USER_KEY, Some(s.user.id.as_str().to_string())).await?;
-        let t0 = js_sys::Date::now();
         let (rep, views) = Replica::open(storage, LOADED_CAP).await?;
-        let t1 = js_sys::Date::now();
         *core.replica.borrow_mut() = Some(Rc::new(rep));
         core.sigs.reset_views(views);
-        web_sys::console::log_1(&format!("TIMING open {} reset {}", t1 - t0, js_sys::Date::now() - t1).into());
     }
     let rep = core.replica()?;
     // The index as stored (documents that left it while we were away are deleted at the next sync).

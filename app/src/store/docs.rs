@@ -272,6 +272,24 @@ impl<S: Storage> DocStore<S> {
         self.loaded.borrow_mut().remove(id);
     }
 
+    /// Replaces a document by `doc` (the relay's copy after a refusal): its chunks and sync state are
+    /// dropped, holds and kind kept, and `doc` is persisted.
+    pub async fn replace(&self, id: &DocId, doc: AutoCommit) -> Result<(), StoreError> {
+        let (holds, kind) = match self.loaded.borrow().get(id) {
+            Some(l) => (l.holds, l.meta.kind.clone()),
+            None => (0, None),
+        };
+        let kind = match kind {
+            Some(k) => Some(k),
+            None => self.storage.meta(id).await?.and_then(|m| m.kind),
+        };
+        self.storage.delete_doc(id).await?;
+        let last_used = self.touch();
+        let meta = DocMeta { kind, ..DocMeta::default() };
+        self.loaded.borrow_mut().insert(id.clone(), Loaded { doc, meta, holds, last_used });
+        self.persist(id).await
+    }
+
     /// Deletes a document from memory and storage.
     pub async fn delete(&self, id: &DocId) -> Result<(), StoreError> {
         self.unload(id);

@@ -206,7 +206,8 @@ impl Storage for IdbStorage {
     /// small records costs seconds in IndexedDB; a few large pack strings cost milliseconds.
     async fn all_views(&self) -> Result<Vec<(DocId, String)>, StoreError> {
         let tx = self.db.transaction(&[VIEWS, DIRTY, PACKS], TransactionMode::ReadOnly).map_err(err)?;
-        let dirty_keys = tx.object_store(DIRTY).map_err(err)?.get_all_keys(None, None).map_err(err)?.await.map_err(err)?;
+        let dirty_keys =
+            tx.object_store(DIRTY).map_err(err)?.get_all_keys(None, None).map_err(err)?.await.map_err(err)?;
         if dirty_keys.len() > MAX_DIRTY_READS {
             // Too many loose views to fetch one by one: read them all (the next repack fixes this).
             drop(tx);

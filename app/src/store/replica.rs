@@ -74,12 +74,7 @@ impl<S: Storage> Replica<S> {
     pub async fn open(storage: S, cap: usize) -> Result<(Self, Vec<RecordView>), StoreError> {
         let mut views = Vec::new();
         let mut kinds = BTreeMap::new();
-        #[cfg(feature = "ui")]
-        let t0 = js_sys::Date::now();
-        let all = storage.all_views().await?;
-        #[cfg(feature = "ui")]
-        web_sys::console::log_1(&format!("TIMING all_views {}", js_sys::Date::now() - t0).into());
-        for (id, json) in all {
+        for (id, json) in storage.all_views().await? {
             // A view that no longer parses (older build) is rebuilt from its documents when next touched.
             if let Ok(v) = serde_json::from_str::<RecordView>(&json) {
                 kinds.insert(id, v.kind());
@@ -328,15 +323,24 @@ impl<S: Storage> Replica<S> {
         Ok(diff)
     }
 
-    /// Throws away the local copy of a document (before taking the relay's copy after a refusal), keeping
-    /// the record's view until the relay's copy arrives. Returns the unacknowledged edit summaries.
-    pub async fn reset_doc(&self, id: &DocId) -> Result<Vec<String>, StoreError> {
-        let pending = match self.docs.meta(id) {
+    /// The summaries of `id`'s local edits the relay has not acknowledged (what a refusal rolls back).
+    pub async fn unacknowledged_edits(&self, id: &DocId) -> Result<Vec<String>, StoreError> {
+        Ok(match self.docs.meta(id) {
             Some(m) => m.pending_edits,
             None => self.storage().meta(id).await?.map(|m| m.pending_edits).unwrap_or_default(),
-        };
-        self.docs.delete(id).await?;
-        Ok(pending)
+        })
+    }
+
+    /// Replaces a document by the relay's copy (after a refusal) and rebuilds its record's view.
+    pub async fn replace_doc(&self, id: &DocId, doc: AutoCommit) -> Result<Option<(DocId, Option<RecordView>)>, StoreError> {
+        self.docs.replace(id, doc).await?;
+        match self.record_of(id) {
+            Some(record) => {
+                let view = self.refresh_view(&record).await?;
+                Ok(Some((record, view)))
+            }
+            None => Ok(None),
+        }
     }
 }
 

@@ -49,6 +49,9 @@ pub(crate) struct Net {
     mine: HashMap<DocId, Option<String>>,
     /// Whether the current socket ever opened (a socket refused at the upgrade never does).
     opened: bool,
+    /// Documents rolled back after a refusal: the relay's copy arriving (fresh document), the refusal it
+    /// belongs to and how many edits that refusal already lists.
+    resetting: HashMap<DocId, (AutoCommit, u64, usize)>,
     /// Companions waiting for their record's main document to reach the relay (it refuses a companion of
     /// a record it does not have yet).
     deferred: HashMap<DocId, Vec<DocId>>,
@@ -131,6 +134,7 @@ pub(crate) fn stop(core: &Rc<Core>) {
         net.session = None;
         net.unsynced.clear();
         net.deferred.clear();
+        net.resetting.clear();
         net.ws.take()
     };
     if let Some(ws) = ws {
@@ -235,6 +239,7 @@ async fn handle(core: &Rc<Core>, ev: Event) {
                 net.session = None;
                 net.unsynced.clear();
                 net.deferred.clear();
+                net.resetting.clear();
                 let a = net.attempt;
                 net.attempt = net.attempt.saturating_add(1);
                 (a, net.tx.clone(), net.enabled, opened)
@@ -388,7 +393,8 @@ async fn begin_doc(core: &Rc<Core>, id: &DocId, meta: Option<&DocMeta>) -> Resul
 pub(crate) fn local_change(core: &Rc<Core>, id: &DocId) {
     let Ok(rep) = core.replica() else { return };
     let joined = core.net.borrow().session.as_ref().is_some_and(|s| s.is_joined());
-    if !joined {
+    if !joined || core.net.borrow().resetting.contains_key(id) {
+        // A document being rolled back: its edits meanwhile are reported when the relay's copy lands.
         return;
     }
     let tracked = core.net.borrow().session.as_ref().is_some_and(|s| s.is_tracked(id) && !s.is_unloaded(id));
@@ -417,6 +423,9 @@ pub(crate) fn local_change(core: &Rc<Core>, id: &DocId) {
 }
 
 async fn on_sync(core: &Rc<Core>, id: &DocId, data: &[u8]) -> Result<(), StoreError> {
+    if core.net.borrow().resetting.contains_key(id) {
+        return on_reset_sync(core, id, data).await;
+    }
     let rep = core.replica()?;
     let unloaded = core.net.borrow().session.as_ref().is_some_and(|s| s.is_unloaded(id));
     if unloaded && !rep.docs().is_loaded(id) {
@@ -461,6 +470,50 @@ async fn on_sync(core: &Rc<Core>, id: &DocId, data: &[u8]) -> Result<(), StoreEr
         core.net.borrow_mut().unsynced.insert(id.clone());
     }
     if before != after {
+        on_doc_changed(core, id).await?;
+    }
+    Ok(())
+}
+
+/// The relay's copy of a rolled-back document arriving: once it has content, it replaces ours.
+async fn on_reset_sync(core: &Rc<Core>, id: &DocId, data: &[u8]) -> Result<(), StoreError> {
+    let (reply, has_content) = {
+        let mut net = core.net.borrow_mut();
+        let Net { resetting, session, .. } = &mut *net;
+        let (Some((fresh, _, _)), Some(s)) = (resetting.get_mut(id), session.as_mut()) else { return Ok(()) };
+        let reply = s.receive(id, fresh, data).map_err(|e| StoreError::Offline(e.to_string()))?;
+        (reply, automerge::ReadDoc::length(fresh, automerge::ROOT) > 0)
+    };
+    if let Some(reply) = reply {
+        send(core, &reply);
+    }
+    if !has_content {
+        return Ok(());
+    }
+    let Some((fresh, refusal, reported)) = core.net.borrow_mut().resetting.remove(id) else { return Ok(()) };
+    let rep = core.replica()?;
+    // Edits made while the relay's copy was on its way are lost with the rollback: report them too.
+    let later: Vec<String> = rep.unacknowledged_edits(id).await?.into_iter().skip(reported).collect();
+    if !later.is_empty() {
+        core.sigs.refusals.update(|r| {
+            if let Some(x) = r.iter_mut().find(|x| x.id == refusal) {
+                x.edits.extend(later);
+            }
+        });
+    }
+    let published = rep.replace_doc(id, fresh).await?;
+    let state = core.net.borrow().session.as_ref().and_then(|s| s.state_bytes(id));
+    rep.docs().update_meta(id, |m| m.sync_state = state.clone()).await?;
+    if let Some((record, view)) = published {
+        core.publish_views(vec![(record, view)]);
+    }
+    let heads = rep.docs().write(id, |d| d.get_heads()).unwrap_or_default();
+    let in_sync = core.net.borrow().session.as_ref().is_some_and(|s| s.in_sync(id, &heads));
+    if in_sync {
+        mark_synced(core, id).await?;
+    }
+    let special = core.session().is_some_and(|s| id == &s.index_doc || id == &s.directory_doc);
+    if special {
         on_doc_changed(core, id).await?;
     }
     Ok(())
@@ -545,7 +598,15 @@ async fn on_unavailable(core: &Rc<Core>, id: &DocId) -> Result<(), StoreError> {
     }
     core.net.borrow_mut().unsynced.remove(id);
     let rep = core.replica()?;
-    // Nothing of it here either (e.g. a refused creation): its view goes.
+    if core.net.borrow_mut().resetting.remove(id).is_some() {
+        // A refused creation: the relay has no copy to go back to, so the record goes.
+        let record = rep.record_of(id).unwrap_or_else(|| id.clone());
+        rep.docs().delete(id).await?;
+        let view = rep.refresh_view(&record).await.ok().flatten();
+        core.publish_views(vec![(record, view)]);
+        return Ok(());
+    }
+    // Nothing of it here either: its view goes.
     if !rep.docs().load(id).await? || rep.docs().read(id, |d| automerge::ReadDoc::length(d, automerge::ROOT)) == Some(0)
     {
         rep.docs().unload(id);
@@ -562,15 +623,17 @@ async fn on_error(core: &Rc<Core>, e: ErrorMessage) -> Result<(), StoreError> {
         core.sigs.error(format!("relay: {}", e.message));
         return Ok(());
     };
+    if core.net.borrow().resetting.contains_key(&doc) {
+        // Changes built on the refused one, already in flight: the rollback is under way.
+        return Ok(());
+    }
     let rep = core.replica()?;
     let record = rep.record_of(&doc).unwrap_or_else(|| doc.clone());
-    let edits = rep.reset_doc(&doc).await?;
-    if let Some(s) = core.net.borrow_mut().session.as_mut() {
-        s.forget(&doc);
-    }
+    let edits = rep.unacknowledged_edits(&doc).await?;
+    let reported = edits.len();
     let id = {
         let mut net = core.net.borrow_mut();
-        net.unsynced.remove(&doc);
+        net.unsynced.insert(doc.clone());
         net.next_refusal += 1;
         net.next_refusal
     };
@@ -585,13 +648,19 @@ async fn on_error(core: &Rc<Core>, e: ErrorMessage) -> Result<(), StoreError> {
             at_ms: now_ms(),
         })
     });
-    // Show the relay's copy: drop ours from the view now, take theirs (a `request`) at once.
-    let view = rep.refresh_view(&record).await.ok().flatten();
-    core.publish_views(vec![(record.clone(), view)]);
-    begin_doc(core, &doc, None).await?;
-    if core.open.borrow().contains_key(&record) {
-        // Keep it loaded once the relay's copy is in.
-        rep.docs().hold(&doc);
+    // Take the relay's copy: a `request` with a fresh sync state into a fresh document; ours stays on screen
+    // until it lands (then it is replaced, see `on_reset_sync`).
+    let mut fresh = AutoCommit::new();
+    let msg = {
+        let mut net = core.net.borrow_mut();
+        net.session.as_mut().and_then(|s| {
+            s.forget(&doc);
+            s.begin_loaded(&doc, &mut fresh, None)
+        })
+    };
+    core.net.borrow_mut().resetting.insert(doc.clone(), (fresh, id, reported));
+    if let Some(msg) = msg {
+        send(core, &msg);
     }
     Ok(())
 }

@@ -29,10 +29,15 @@ async fn sync(user: AuthUser, ws: WebSocketUpgrade, State(state): State<AppState
     // Frames up to twice the cap reach the handler, which answers with a clear error and closes (1009);
     // anything larger is cut off by the websocket layer itself.
     let limit = hub.config().max_frame_bytes.saturating_mul(2);
-    ws.max_message_size(limit).max_frame_size(limit).on_upgrade(move |socket| {
-        super::serve_socket(hub, socket, user.user, async move {
-            let reason = watch.ended().await;
-            tracing::info!(?reason, "session ended: closing its socket");
+    // Small socket buffers: a thousand idle sockets must not cost a thousand times 256 KiB.
+    ws.max_message_size(limit)
+        .max_frame_size(limit)
+        .read_buffer_size(16 * 1024)
+        .write_buffer_size(16 * 1024)
+        .on_upgrade(move |socket| {
+            super::serve_socket(hub, socket, user.user, async move {
+                let reason = watch.ended().await;
+                tracing::info!(?reason, "session ended: closing its socket");
+            })
         })
-    })
 }

@@ -141,7 +141,11 @@ struct Caret {
 }
 
 #[component]
-pub fn LiveNotes(id: DocId, #[prop(into)] label: Signal<String>, #[prop(into)] editable: Signal<bool>) -> impl IntoView {
+pub fn LiveNotes(
+    id: DocId,
+    #[prop(into)] label: Signal<String>,
+    #[prop(into)] editable: Signal<bool>,
+) -> impl IntoView {
     let ctx = Ctx::use_ctx();
     let store = ctx.store;
     let text = store.notes(id.clone());
