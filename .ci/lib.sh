@@ -23,7 +23,9 @@ ensure_wasm_bindgen() {
 # npm packages (binaryen's wasm-opt, playwright-core, the automerge-repo peers) live in tests/.
 ensure_npm() {
   if [ ! -x "$ROOT/tests/node_modules/.bin/wasm-opt" ] || [ "$ROOT/tests/package-lock.json" -nt "$ROOT/tests/node_modules/.package-lock.json" ]; then
-    (cd "$ROOT/tests" && npm ci --no-audit --no-fund --loglevel=error)
+    # `npm install`, not `npm ci`: npm 11 rejects its own lock for cbor-extract's optional platform packages;
+    # install honours the committed lock and leaves it unchanged.
+    (cd "$ROOT/tests" && npm install --no-audit --no-fund --loglevel=error)
   fi
 }
 
