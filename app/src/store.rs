@@ -35,7 +35,7 @@ pub use idb::IdbStorage;
 pub use memory::MemoryStorage;
 pub use ops::{ConvertInput, Converted, CustomerPick, Known, NewIds, Touched};
 pub use replica::{entry_group, read_index, IndexDiff, IndexEntry, Replica};
-pub use storage::{DocMeta, Storage};
+pub use storage::{ChunkWrite, DocMeta, Storage};
 
 // What the UI needs next to `ClientStore`, in one place.
 pub use crate::domain::RecordView;

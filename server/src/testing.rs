@@ -10,7 +10,7 @@
 
 mod client;
 mod demo;
-mod http;
+pub mod http;
 mod process;
 
 pub use client::{ClientDoc, ClientError, Fetched, SyncClient};

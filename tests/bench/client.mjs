@@ -23,7 +23,8 @@
 //       event in the editing page to the moment the other page's DOM shows the new name (same machine
 //       clock: performance.timeOrigin + performance.now()).
 // Env: BENCH_SCALE, BENCH_SAMPLES, BENCH_SYNC_TIMEOUT_S (default 900), BENCH_SKIP_LATENCY=1, BENCH_KEEP_DATA=1,
-// BENCH_RESEED=1 (the seeded store is cached in target/bench/seed-N/ and copied for each run).
+// BENCH_PROFILE_SYNC_AT_S=T (a 20 s CPU profile of the first sync T s after sign-in, into the JSON; use a dist whose
+// wasm kept its names to read it), BENCH_ONLY=first-load (only step a), BENCH_RESEED=1 (the seeded store is cached in target/bench/seed-N/ and copied for each run).
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCALE = Number(process.env.BENCH_SCALE ?? 10_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 50);
 const SYNC_TIMEOUT_MS = Number(process.env.BENCH_SYNC_TIMEOUT_S ?? 900) * 1000;
+const PROFILE_AT_S = process.env.BENCH_PROFILE_SYNC_AT_S ? Number(process.env.BENCH_PROFILE_SYNC_AT_S) : null;
+const PROFILE_S = 20;
 const GOALS = { list_paint_ms: 1000, heap_mb: 150, latency_p50_ms: 20, latency_p99_ms: 80, transfer_kb: 700 };
 const USER = 'rep1';
 const EDITOR = 'rep2'; // sees the lead pool and little else: a small client
@@ -196,6 +199,31 @@ async function heap(page) {
   };
 }
 
+/** Self time per function over `seconds` of the page's main thread (CDP Profiler), top 25, in % of samples. */
+async function cpuProfile(page, seconds) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
+  await cdp.send('Profiler.start');
+  const badge0 = await badgeText(page);
+  await sleep(seconds * 1000);
+  const { profile } = await cdp.send('Profiler.stop');
+  const badge1 = await badgeText(page);
+  await cdp.detach();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  for (const id of profile.samples) {
+    const f = byId.get(id).callFrame;
+    const key = (f.functionName || `(anonymous ${f.url.split('/').pop()}:${f.lineNumber})`).slice(0, 160);
+    self.set(key, (self.get(key) ?? 0) + 1);
+  }
+  const total = profile.samples.length || 1;
+  return {
+    seconds, badge_before: badge0, badge_after: badge1,
+    top: [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, c]) => ({ pct: round((100 * c) / total), fn: k })),
+  };
+}
+
 function syncBadge(page) {
   return page.getByRole('status', { name: 'Sync state' });
 }
@@ -205,21 +233,27 @@ async function badgeText(page) {
 }
 
 /** Waits for "Up to date", logging the badge every few seconds (the progress profile of the first sync). */
-async function waitUpToDate(page, label, timeout = SYNC_TIMEOUT_MS) {
+async function waitUpToDate(page, label, timeout = SYNC_TIMEOUT_MS, profileAtS = null) {
   const start = Date.now();
   const progress = [];
   let lastLog = 0;
+  let profile = null;
   for (;;) {
+    if (profileAtS != null && profile == null && Date.now() - start >= profileAtS * 1000) {
+      log(`${label}: recording a ${PROFILE_S} s CPU profile`);
+      profile = await cpuProfile(page, PROFILE_S);
+      progress.push({ s: Math.round((Date.now() - start) / 1000), profile });
+    }
     const text = await badgeText(page);
     const el = Date.now() - start;
-    if (text === 'Up to date') return { ms: el, progress };
+    if (text === 'Up to date') return { ms: el, progress, profile };
     if (el - lastLog >= 5000) {
       lastLog = el;
       progress.push({ s: Math.round(el / 1000), badge: text });
       const h = await heap(page).catch(() => null);
       log(`${label}: ${text ?? '(no badge)'} after ${Math.round(el / 1000)} s` + (h ? `, js heap ${h.js_heap_used_mb} MB, wasm ${h.wasm_memory_mb} MB` : ''));
     }
-    if (el > timeout) return { ms: null, progress, timed_out: true, last: text };
+    if (el > timeout) return { ms: null, progress, profile, timed_out: true, last: text };
     await sleep(250);
   }
 }
@@ -235,33 +269,33 @@ async function signIn(page, base, username) {
 function watch(page, into) {
   page.on('pageerror', (e) => into.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error') into.push(`console: ${m.text().slice(0, 300)}`);
+    // The socket failing while the browser is offline is expected.
+    if (m.type() === 'error' && !m.text().includes('ERR_INTERNET_DISCONNECTED')) into.push(`console: ${m.text().slice(0, 300)}`);
   });
 }
 
-/** Counts the bytes a context fetches (page and service worker), as sent and as gzip would send them. */
-function transferMeter(context) {
+/** Counts the bytes a context fetches (page and service worker) as sent (encoded body sizes), and what gzip
+ *  (level 6, from the built file in `dist`) would have sent for the uncompressed ones. */
+function transferMeter(context, dist) {
   const rows = [];
   const pending = [];
   context.on('requestfinished', (req) => {
     pending.push((async () => {
       const url = new URL(req.url());
-      if (url.pathname.startsWith('/sync')) return;
+      if (url.pathname.startsWith('/sync') || url.pathname.startsWith('/api')) return;
       const sizes = await req.sizes().catch(() => null);
       const resp = await req.response();
-      let body = null;
-      try { body = await resp?.body(); } catch { /* opaque or gone */ }
       const enc = resp ? (await resp.allHeaders())['content-encoding'] ?? '' : '';
+      const file = join(dist, url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname));
+      const body = Math.max(0, sizes?.responseBodySize ?? 0);
       rows.push({
         path: url.pathname,
         by: req.serviceWorker() ? 'service-worker' : 'page',
         status: resp?.status() ?? null,
         encoding: enc,
-        body_bytes: sizes?.responseBodySize ?? null,
+        body_bytes: body,
         header_bytes: sizes ? sizes.responseHeadersSize + sizes.requestHeadersSize : null,
-        raw_bytes: body?.length ?? null,
-        gzip_bytes: body && !enc ? gzipSync(body, { level: 6 }).length : sizes?.responseBodySize ?? null,
-        from_sw: resp?.fromServiceWorker() ?? false,
+        gzip_bytes: enc || body === 0 || !existsSync(file) ? body : gzipSync(readFileSync(file), { level: 6 }).length,
       });
     })());
   });
@@ -334,7 +368,7 @@ async function main() {
   try {
     const ctx = await browser.newContext({ viewport: VIEWPORT, locale: 'en-US', serviceWorkers: 'allow' });
     await ctx.addInitScript(pageProbe);
-    const meter = transferMeter(ctx);
+    const meter = transferMeter(ctx, dist);
 
     // a. first-ever load: the sign-in page, and the service worker's precache.
     let page = await ctx.newPage();
@@ -359,9 +393,15 @@ async function main() {
       transfer_if_gzipped_kb: round(sum('gzip_bytes') / 1024),
       transfer_if_gzipped_page_only_kb: round(sum('gzip_bytes', (r) => r.by === 'page') / 1024),
       served_compressed: rows.some((r) => r.encoding),
-      files: rows.map((r) => ({ path: r.path, by: r.by, encoding: r.encoding || 'identity', body_bytes: r.body_bytes, gzip_bytes: r.gzip_bytes })),
+      files: rows.map((r) => ({ path: r.path, by: r.by, status: r.status, encoding: r.encoding || 'identity', body_bytes: r.body_bytes, gzip_bytes: r.gzip_bytes })),
     };
     log(`first load: ${result.first_load.requests} requests, ${result.first_load.transfer_body_kb} KB sent, ${result.first_load.transfer_if_gzipped_kb} KB if gzipped`);
+
+    if (process.env.BENCH_ONLY === 'first-load') {
+      await ctx.close();
+      report(result, 'first-load');
+      return;
+    }
 
     // b. sign in and the first full sync.
     const ws = wsMeter(page);
@@ -370,13 +410,14 @@ async function main() {
     await page.getByLabel('Password').fill('demo');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('navigation', { name: 'Main navigation' }).waitFor({ timeout: 60_000 });
-    const sync = await waitUpToDate(page, 'first sync');
+    const sync = await waitUpToDate(page, 'first sync', SYNC_TIMEOUT_MS, PROFILE_AT_S);
     result.first_sync = {
       ms: sync.ms == null ? null : Date.now() - signStart,
       timed_out: !!sync.timed_out,
       last_badge: sync.last ?? 'Up to date',
       ws_in_mb: round(mb(ws.bytes_in), 2), ws_frames_in: ws.frames_in, ws_out_mb: round(mb(ws.bytes_out), 2), ws_frames_out: ws.frames_out,
       progress: sync.progress,
+      profile: sync.profile,
       heap: await heap(page),
     };
     log(`first sync: ${sync.timed_out ? 'NOT up to date after ' + SYNC_TIMEOUT_MS / 1000 + ' s' : (result.first_sync.ms / 1000).toFixed(1) + ' s'}, ws in ${result.first_sync.ws_in_mb} MB`);
@@ -398,7 +439,8 @@ async function main() {
     const onlineStart = Date.now();
     await page.goto(server.url + '/customers');
     const online = await waitProbe(page, 'list_row_frame', 120_000);
-    const onlineSync = await waitUpToDate(page, 'online reload', SYNC_TIMEOUT_MS);
+    // After an unfinished first sync the reload goes on syncing: don't wait for the end again.
+    const onlineSync = await waitUpToDate(page, 'online reload', result.first_sync.timed_out ? 30_000 : SYNC_TIMEOUT_MS);
     result.online_cold = {
       list_paint_ms: round(online.list_row_frame, 0),
       up_to_date_ms: onlineSync.ms == null ? null : Date.now() - onlineStart,
@@ -445,7 +487,7 @@ async function main() {
     // e. edit-to-other-screen latency through the relay.
     if (process.env.BENCH_SKIP_LATENCY !== '1') {
       await page.close();
-      result.latency = await latency(browser, ctx, server.url, result.errors);
+      result.latency = await latency(browser, ctx, server.url, result.errors, result.first_sync.timed_out);
     }
     await ctx.close();
   } finally {
@@ -461,7 +503,7 @@ async function main() {
  *  already synced) and a small one (EDITOR, who sees little): both open the same unassigned lead (the lead
  *  pool, which both may edit), and take turns renaming it. Each sample runs from the change event in the
  *  editing page to the moment the other page's heading shows the new name. */
-async function latency(browser, ctxBig, base, errors) {
+async function latency(browser, ctxBig, base, errors, bigStillSyncing) {
   const { token } = await fetch(base + '/api/login', {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: EDITOR, password: 'demo' }),
   }).then((r) => r.json());
@@ -480,49 +522,31 @@ async function latency(browser, ctxBig, base, errors) {
   const syncSmall = await waitUpToDate(small, `${EDITOR} first sync`);
   const out = { record: 'an unassigned lead', editor: EDITOR, editor_first_sync_ms: syncSmall.ms == null ? null : Date.now() - syncStart };
   await big.goto(`${base}/r/${lead.id}`);
-  await waitUpToDate(big, `${USER} reconnect`, 300_000);
+  // A big client whose first sync did not finish keeps syncing while we measure (said in the JSON).
+  out.big_client_still_syncing = bigStillSyncing;
+  await waitUpToDate(big, `${USER} reconnect`, bigStillSyncing ? 10_000 : 300_000);
   for (const p of [big, small]) {
     await p.goto(`${base}/r/${lead.id}`);
     await p.getByRole('heading', { level: 1, name: lead.name }).waitFor({ timeout: 60_000 });
     await p.getByRole('textbox', { name: 'Name', exact: true }).waitFor();
   }
   await sleep(1000);
+  // The first edit after opening the record is reported on its own (it was an outlier of seconds once).
+  const warm = await editAndWatch(big, small, `${lead.name} · warm-up`);
+  out.first_edit_ms = warm == null ? null : round(warm, 1);
+  log(`first edit ${USER} → ${EDITOR}: ${out.first_edit_ms} ms`);
+  await sleep(300);
   const series = { [`${USER}_to_${EDITOR}`]: [], [`${EDITOR}_to_${USER}`]: [] };
   let failures = 0;
   for (let k = 0; k < 2 * SAMPLES; k++) {
     const [from, to, key] = k % 2 === 0 ? [big, small, `${USER}_to_${EDITOR}`] : [small, big, `${EDITOR}_to_${USER}`];
     const name = `${lead.name} · v${k + 1}`;
-    const seen = to.evaluate((want) => new Promise((resolve) => {
-      const stamp = () => performance.timeOrigin + performance.now();
-      const check = () => {
-        if (document.querySelector('h1')?.textContent?.trim() === want) {
-          obs.disconnect();
-          clearTimeout(timer);
-          resolve(stamp());
-          return true;
-        }
-        return false;
-      };
-      const obs = new MutationObserver(check);
-      const timer = setTimeout(() => { obs.disconnect(); resolve(null); }, 10_000);
-      if (!check()) obs.observe(document.body, { childList: true, subtree: true, characterData: true });
-    }), name);
-    await sleep(20); // the observer is installed
-    const sent = await from.evaluate((value) => {
-      const label = [...document.querySelectorAll('label.field-label')].find((l) => l.querySelector('span')?.textContent?.trim() === 'Name');
-      const input = label?.querySelector('input');
-      if (!input) return null;
-      input.value = value;
-      const at = performance.timeOrigin + performance.now();
-      input.dispatchEvent(new Event('change', { bubbles: true }));
-      return at;
-    }, name);
-    const got = await seen;
-    if (sent == null || got == null) {
+    const took = await editAndWatch(from, to, name);
+    if (took == null) {
       failures++;
-      log(`latency sample ${k + 1} (${key}): ${sent == null ? 'no Name input' : 'not seen within 10 s'}`);
+      log(`latency sample ${k + 1} (${key}): no Name input, or not seen within 10 s`);
     } else {
-      series[key].push(round(got - sent, 2));
+      series[key].push(round(took, 2));
     }
     await sleep(150 + Math.random() * 100);
   }
@@ -541,7 +565,39 @@ async function latency(browser, ctxBig, base, errors) {
   return out;
 }
 
-function report(r) {
+/** Renames the record in `from` (the change event of its Name field) and resolves with the ms until `to`'s
+ *  heading shows the new name (null: not seen within 10 s, or no editable Name field). */
+async function editAndWatch(from, to, name) {
+  const seen = to.evaluate((want) => new Promise((resolve) => {
+    const stamp = () => performance.timeOrigin + performance.now();
+    const check = () => {
+      if (document.querySelector('h1')?.textContent?.trim() === want) {
+        obs.disconnect();
+        clearTimeout(timer);
+        resolve(stamp());
+        return true;
+      }
+      return false;
+    };
+    const obs = new MutationObserver(check);
+    const timer = setTimeout(() => { obs.disconnect(); resolve(null); }, 10_000);
+    if (!check()) obs.observe(document.body, { childList: true, subtree: true, characterData: true });
+  }), name);
+  await sleep(20); // the observer is installed
+  const sent = await from.evaluate((value) => {
+    const label = [...document.querySelectorAll('label.field-label')].find((l) => l.querySelector('span')?.textContent?.trim() === 'Name');
+    const input = label?.querySelector('input:not([readonly])');
+    if (!input) return null;
+    input.value = value;
+    const at = performance.timeOrigin + performance.now();
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+    return at;
+  }, name);
+  const got = await seen;
+  return sent == null || got == null ? null : got - sent;
+}
+
+function report(r, only = null) {
   r.machine.loadavg_at_end = loadavg().map((x) => round(x, 2));
   const h = r.offline_cold?.heap_after_board ?? {};
   const heapTotal = h.js_heap_used_mb != null ? round(h.js_heap_used_mb + (h.wasm_memory_mb ?? 0)) : null;
@@ -574,7 +630,7 @@ function report(r) {
   if (r.errors.length) console.log(`page errors (${r.errors.length}): ${r.errors.slice(0, 5).join(' | ')}`);
   const dir = join(root, 'target', 'bench');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `client-${r.scale.customers}.json`);
+  const file = join(dir, only ? `client-${only}.json` : `client-${r.scale.customers}.json`);
   writeFileSync(file, JSON.stringify(r, null, 2));
   console.log(`figures written to ${file}`);
 }

@@ -62,7 +62,7 @@ test('two people on one deal see each other live and both notes survive', async 
       return seen.includes(fromA) && seen.includes(fromB);
     }, { what: `${who}'s notes to hold both texts`, timeout: 20_000 }).catch(async (e) => {
       const relay = await rest(server.url, 'manager', `/api/v1/opportunities/${deal.id}`);
-      throw new Error(`${e.message}; ${who} sees ${JSON.stringify(seen)}; rep1 ${JSON.stringify(await notesA.inputValue())}; manager ${JSON.stringify(await notesB.inputValue())}; relay ${JSON.stringify(relay.body.notes)}; badges ${await a.locator('.sync').innerText()} / ${await b.locator('.sync').innerText()}; notices ${await a.locator('.notices').innerText()} / ${await b.locator('.notices').innerText()}\n${server.log().slice(-3000)}`);
+      throw new Error(`${e.message}; ${who} sees ${JSON.stringify(seen)}; rep1 ${JSON.stringify(await notesA.inputValue())}; manager ${JSON.stringify(await notesB.inputValue())}; relay ${JSON.stringify(relay.body.notes)}; badges ${await a.locator('.sync').innerText()} / ${await b.locator('.sync').innerText()}; notices ${await a.locator('.notices').innerText()} / ${await b.locator('.notices').innerText()}`);
     });
   }
   assert.equal(await notesA.inputValue(), await notesB.inputValue());

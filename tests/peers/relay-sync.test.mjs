@@ -23,22 +23,30 @@ after(async () => {
 
 async function peer(username) {
   const session = await login(server.url, username);
-  // No retries: a test must not hide a refused connection behind reconnect attempts.
-  const adapter = new WebSocketClientAdapter(`${server.wsUrl}?token=${session.token}`, 0);
+  // A long retry interval: the adapter re-dials every `retryInterval` ms until the socket opens (0 would
+  // re-dial on every tick and never let a socket open on a busy machine).
+  const adapter = new WebSocketClientAdapter(`${server.wsUrl}?token=${session.token}`, 60_000);
   // Wait for the relay's `peer` answer itself: `whenReady()` also resolves after a 1 s timeout, and a find
   // issued before the relay is a peer is "unavailable" at once on a busy machine.
   const joined = new Promise((resolve) => adapter.once('peer-candidate', resolve));
   const repo = new Repo({ network: [adapter] });
   repos.push({ repo, adapter });
-  await joined;
+  await within(30_000, joined, `${username}: the relay's peer message`);
   const find = async (id) => {
     try {
-      return await repo.find(id);
+      return await within(30_000, repo.find(id), `${username}: find ${id}`);
     } catch (e) {
       throw new Error(`${username}: ${e.message}`);
     }
   };
   return { repo, session, find };
+}
+
+/** Fails instead of hanging when the relay does not answer. */
+function within(ms, promise, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 async function rest(path, token) {
@@ -60,7 +68,7 @@ function companionId(recordId, group) {
 const str = (v) => (v && typeof v === 'object' && 'val' in v ? v.val : v);
 
 async function unavailable(repo, id) {
-  await assert.rejects(repo.find(id), /unavailable/i, `${id} should be unavailable`);
+  await assert.rejects(within(30_000, repo.find(id), `find ${id}`), /unavailable/i, `${id} should be unavailable`);
 }
 
 async function waitFor(what, fn, ms = 10_000) {
@@ -72,7 +80,7 @@ async function waitFor(what, fn, ms = 10_000) {
   assert.fail(`timed out waiting for ${what}`);
 }
 
-test('a stock automerge-repo peer sees exactly its slice and edits what it may', async () => {
+test('a stock automerge-repo peer sees exactly its slice and edits what it may', { timeout: 240_000 }, async () => {
   const rep1 = await peer('rep1');
   const opps = await rest('/api/v1/opportunities', rep1.session.token);
   const mine = opps.find((o) => o.owner === 'rep1');

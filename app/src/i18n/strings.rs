@@ -141,4 +141,17 @@ strings! {
     When => "When", "时间";
     SavedLocally => "Saved on this device", "已保存到本设备";
     Error => "Something went wrong", "出错了";
+    StatusNew => "New", "新线索";
+    StatusContacted => "Contacted", "已联系";
+    StatusQualified => "Qualified", "已确认";
+    StatusDisqualified => "Disqualified", "无效";
+    TierKey => "Key account", "重点客户";
+    TierNormal => "Normal", "普通客户";
+    TierLow => "Low frequency", "低频客户";
+    KindCall => "Call", "电话";
+    KindVisit => "Visit", "拜访";
+    KindMeeting => "Meeting", "会议";
+    KindEmail => "Email", "邮件";
+    KindComplaint => "Complaint", "投诉";
+    KindService => "Service", "服务";
 }

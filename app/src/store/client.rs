@@ -554,6 +554,53 @@ impl ClientStore {
         self.core().replica().ok()?.notes(id)
     }
 
+    /// Edits the record's notes as one Automerge text splice at character `pos` (the loaded document's
+    /// text), so the typed characters keep their identity: two people typing at the same spot each keep
+    /// their run of text together, and cursors stay on the characters they were on. Falls back to
+    /// [`ClientStore::splice_notes`] when the notes are not (yet) a text object.
+    pub async fn splice_notes_text(
+        self,
+        id: DocId,
+        pos: usize,
+        delete: usize,
+        insert: String,
+    ) -> Result<(), StoreError> {
+        use automerge::{transaction::Transactable, ReadDoc};
+        let core = self.core();
+        let rep = core.replica()?;
+        let is_text = rep.docs().read(&id, |d| {
+            matches!(d.get(automerge::ROOT, "notes"), Ok(Some((automerge::Value::Object(automerge::ObjType::Text), _))))
+        });
+        if is_text != Some(true) {
+            return self.splice_notes(id, pos, delete, insert).await;
+        }
+        rep.docs()
+            .change(&id, format!("notes: {insert:?} at {pos}"), |doc| -> Result<(), StoreError> {
+                let bad = |e: automerge::AutomergeError| StoreError::Storage(format!("notes: {e}"));
+                let Some((_, obj)) = doc.get(automerge::ROOT, "notes").map_err(bad)? else {
+                    return Err(StoreError::Storage("notes: missing".into()));
+                };
+                let text = doc.text(&obj).map_err(bad)?;
+                let len = text.chars().count();
+                if pos > len || delete > len - pos {
+                    return Err(StoreError::Storage(format!("notes: edit at {pos} is outside the text ({len})")));
+                }
+                let width = |c: char| match doc.text_encoding() {
+                    automerge::TextEncoding::Utf8CodeUnit => c.len_utf8(),
+                    automerge::TextEncoding::Utf16CodeUnit => c.len_utf16(),
+                    _ => 1,
+                };
+                let upos: usize = text.chars().take(pos).map(width).sum();
+                let udel: usize = text.chars().skip(pos).take(delete).map(width).sum();
+                doc.splice_text(&obj, upos, udel as isize, &insert).map_err(bad)?;
+                Ok(())
+            })
+            .await?;
+        let view = rep.refresh_view(&id).await?;
+        core.after_local(&id, view, std::slice::from_ref(&id));
+        Ok(())
+    }
+
     /// Reads a record's loaded main document (the notes editor keeps Automerge cursors in it, so a
     /// caret follows the characters around it through others' edits). `None` when it is not loaded.
     pub fn with_doc<R>(&self, id: &DocId, f: impl FnOnce(&automerge::AutoCommit) -> R) -> Option<R> {

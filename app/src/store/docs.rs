@@ -115,6 +115,17 @@ impl<S: Storage> DocStore<S> {
         self.persist(id).await
     }
 
+    /// Adds an empty document known not to be stored (about to receive the relay's copy): no storage read.
+    pub fn insert_fresh(&self, id: &DocId) {
+        let last_used = self.touch();
+        self.loaded.borrow_mut().entry(id.clone()).or_insert(Loaded {
+            doc: AutoCommit::new(),
+            meta: DocMeta::default(),
+            holds: 0,
+            last_used,
+        });
+    }
+
     /// Reads a loaded document.
     pub fn read<R>(&self, id: &DocId, f: impl FnOnce(&AutoCommit) -> R) -> Option<R> {
         let t = self.touch();
@@ -193,6 +204,56 @@ impl<S: Storage> DocStore<S> {
         self.storage.append_chunk(id, seq, bytes, &meta).await?;
         if meta.chunks >= COMPACT_AFTER_CHUNKS {
             self.compact(id).await?;
+        }
+        Ok(())
+    }
+
+    /// Like [`DocStore::persist`], also setting the document's sync state: one write for both (received
+    /// changes), or a metadata-only write when only the sync state moved.
+    pub async fn persist_with_sync_state(&self, id: &DocId, state: Option<Vec<u8>>) -> Result<(), StoreError> {
+        let meta_only = {
+            let mut loaded = self.loaded.borrow_mut();
+            let Some(l) = loaded.get_mut(id) else { return Ok(()) };
+            let moved = l.meta.sync_state != state;
+            l.meta.sync_state = state;
+            let unchanged = heads_hex(&l.doc.get_heads()) == l.meta.heads;
+            (moved && unchanged).then(|| l.meta.clone())
+        };
+        match meta_only {
+            Some(meta) => self.storage.put_meta(id, &meta).await,
+            None => self.persist(id).await,
+        }
+    }
+
+    /// Persists many documents at once, each with its sync state (see
+    /// [`DocStore::persist_with_sync_state`]): one storage transaction for a burst of received changes.
+    pub async fn persist_many(&self, items: Vec<(DocId, Option<Vec<u8>>)>) -> Result<(), StoreError> {
+        let mut writes = Vec::new();
+        let mut compact = Vec::new();
+        for (id, state) in items {
+            let mut loaded = self.loaded.borrow_mut();
+            let Some(l) = loaded.get_mut(&id) else { continue };
+            let moved = l.meta.sync_state != state;
+            l.meta.sync_state = state;
+            let bytes = l.doc.save_incremental();
+            if bytes.is_empty() {
+                if moved {
+                    writes.push((id, None, l.meta.clone()));
+                }
+                continue;
+            }
+            let seq = l.meta.next_seq;
+            l.meta.next_seq += 1;
+            l.meta.chunks += 1;
+            l.meta.heads = heads_hex(&l.doc.get_heads());
+            if l.meta.chunks >= COMPACT_AFTER_CHUNKS {
+                compact.push(id.clone());
+            }
+            writes.push((id, Some((seq, bytes)), l.meta.clone()));
+        }
+        self.storage.append_chunks(writes).await?;
+        for id in compact {
+            self.compact(&id).await?;
         }
         Ok(())
     }
@@ -364,6 +425,28 @@ mod tests {
             again.load(&id(3)).await.unwrap();
             let kind = again.read(&id(3), |d| d.get(ROOT, "kind").unwrap().map(|(v, _)| v.to_string())).unwrap();
             assert_eq!(kind.as_deref(), Some("\"lead\""));
+        });
+    }
+
+    #[test]
+    fn replace_swaps_in_another_copy_keeping_holds_and_kind() {
+        block_on(async {
+            let store = DocStore::new(MemoryStorage::new(), 8);
+            store.insert(&id(5), AutoCommit::new(), Some("lead"), None).await.unwrap();
+            store.change(&id(5), "mine".into(), |d| d.put(ROOT, "n", 1).map_err(StoreError::storage)).await.unwrap();
+            store.hold(&id(5));
+            let mut relay = AutoCommit::new();
+            relay.put(ROOT, "n", 7).unwrap();
+            store.replace(&id(5), relay).await.unwrap();
+            assert_eq!(store.read(&id(5), |d| get_i64(d, "n")).unwrap(), Some(7));
+            let meta = store.meta(&id(5)).unwrap();
+            assert_eq!(meta.kind.as_deref(), Some("lead"));
+            assert!(meta.pending_edits.is_empty() && meta.sync_state.is_none());
+            store.evict();
+            assert!(store.is_loaded(&id(5)));
+            let again = DocStore::new(store.into_storage(), 8);
+            again.load(&id(5)).await.unwrap();
+            assert_eq!(again.read(&id(5), |d| get_i64(d, "n")).unwrap(), Some(7), "only the new copy is stored");
         });
     }
 

@@ -9,7 +9,7 @@ use idb::{Database, DatabaseEvent, Factory, KeyRange, ObjectStoreParams, Query, 
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsValue;
 
-use super::{DocMeta, Storage, StoreError};
+use super::{storage::ChunkWrite, DocMeta, Storage, StoreError};
 use crate::domain::DocId;
 
 const DB_NAME: &str = "crm";
@@ -121,6 +121,24 @@ impl Storage for IdbStorage {
             .map_err(err)?;
         let key = JsValue::from_str(doc.as_str());
         tx.object_store(META).map_err(err)?.put(&meta_json(meta)?, Some(&key)).map_err(err)?.await.map_err(err)?;
+        tx.commit().map_err(err)?.await.map_err(err)?;
+        Ok(())
+    }
+
+    async fn append_chunks(&self, items: Vec<ChunkWrite>) -> Result<(), StoreError> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let tx = self.db.transaction(&[CHUNKS, META], TransactionMode::ReadWrite).map_err(err)?;
+        let chunks = tx.object_store(CHUNKS).map_err(err)?;
+        let metas = tx.object_store(META).map_err(err)?;
+        for (doc, chunk, meta) in items {
+            if let Some((seq, bytes)) = chunk {
+                let value: JsValue = Uint8Array::from(bytes.as_slice()).into();
+                chunks.put(&value, Some(&chunk_key(&doc, seq))).map_err(err)?;
+            }
+            metas.put(&meta_json(&meta)?, Some(&JsValue::from_str(doc.as_str()))).map_err(err)?;
+        }
         tx.commit().map_err(err)?.await.map_err(err)?;
         Ok(())
     }

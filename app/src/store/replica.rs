@@ -135,12 +135,49 @@ impl<S: Storage> Replica<S> {
     /// Rebuilds a record's view from its documents and stores it. `Ok(None)` when the main document is not
     /// on this device (the view is removed).
     pub async fn refresh_view(&self, record: &DocId) -> Result<Option<RecordView>, StoreError> {
+        match self.build_view(record).await? {
+            Some(view) => {
+                let json = serde_json::to_string(&view).map_err(StoreError::storage)?;
+                self.storage().put_view(record, json).await?;
+                self.kinds.borrow_mut().insert(record.clone(), view.kind());
+                Ok(Some(view))
+            }
+            None => self.drop_view(record).await.map(|_| None),
+        }
+    }
+
+    /// [`Replica::refresh_view`] for many records, with one storage write for all the views. A record
+    /// whose view cannot be built yet (a companion that arrived before its record) is skipped.
+    pub async fn refresh_views(&self, records: &[DocId]) -> Result<Vec<(DocId, Option<RecordView>)>, StoreError> {
+        let mut out = Vec::new();
+        let mut writes = Vec::new();
+        for record in records {
+            match self.build_view(record).await {
+                Ok(Some(view)) => {
+                    writes.push((record.clone(), serde_json::to_string(&view).map_err(StoreError::storage)?));
+                    self.kinds.borrow_mut().insert(record.clone(), view.kind());
+                    out.push((record.clone(), Some(view)));
+                }
+                Ok(None) => {
+                    self.drop_view(record).await?;
+                    out.push((record.clone(), None));
+                }
+                Err(StoreError::Corrupt { .. }) | Err(StoreError::Domain(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.storage().put_views(writes).await?;
+        Ok(out)
+    }
+
+    /// Builds a record's view from its documents (`None`: its main document is not here).
+    async fn build_view(&self, record: &DocId) -> Result<Option<RecordView>, StoreError> {
         if !self.docs.load(record).await? || self.docs.read(record, |d| d.get_heads_len()) == Some(0) {
-            return self.drop_view(record).await.map(|_| None);
+            return Ok(None);
         }
         let kind = match self.docs.read(record, docs::read_kind) {
             Some(Ok(Some(DocKind::Record(k)))) => k,
-            _ => return self.drop_view(record).await.map(|_| None),
+            _ => return Ok(None),
         };
         let mut groups = Vec::new();
         for &g in companion_groups(kind) {
@@ -150,15 +187,11 @@ impl<S: Storage> Replica<S> {
             }
         }
         let view = self.docs.read_many(record, &groups, |main, comps| RecordView::from_docs(record, main, comps));
-        let view = match view {
-            Some(Ok(v)) => v,
-            Some(Err(e)) => return Err(StoreError::corrupt(record, e)),
-            None => return Ok(None),
-        };
-        let json = serde_json::to_string(&view).map_err(StoreError::storage)?;
-        self.storage().put_view(record, json).await?;
-        self.kinds.borrow_mut().insert(record.clone(), view.kind());
-        Ok(Some(view))
+        match view {
+            Some(Ok(v)) => Ok(Some(v)),
+            Some(Err(e)) => Err(StoreError::corrupt(record, e)),
+            None => Ok(None),
+        }
     }
 
     async fn drop_view(&self, record: &DocId) -> Result<(), StoreError> {
@@ -332,7 +365,11 @@ impl<S: Storage> Replica<S> {
     }
 
     /// Replaces a document by the relay's copy (after a refusal) and rebuilds its record's view.
-    pub async fn replace_doc(&self, id: &DocId, doc: AutoCommit) -> Result<Option<(DocId, Option<RecordView>)>, StoreError> {
+    pub async fn replace_doc(
+        &self,
+        id: &DocId,
+        doc: AutoCommit,
+    ) -> Result<Option<(DocId, Option<RecordView>)>, StoreError> {
         self.docs.replace(id, doc).await?;
         match self.record_of(id) {
             Some(record) => {

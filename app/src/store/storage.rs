@@ -34,6 +34,9 @@ pub struct DocMeta {
     pub pending_edits: Vec<String>,
 }
 
+/// One document's part of a batched write: its new chunk (`seq`, bytes), if any, and its metadata.
+pub type ChunkWrite = (DocId, Option<(u32, Vec<u8>)>, DocMeta);
+
 /// A persistence backend. Single-threaded (the browser), hence no `Send` bounds.
 #[allow(async_fn_in_trait)]
 pub trait Storage {
@@ -41,6 +44,17 @@ pub trait Storage {
     async fn chunks(&self, doc: &DocId) -> Result<Vec<Vec<u8>>, StoreError>;
     /// Appends chunk `seq` and writes `meta` in one atomic step. Resolves once durable.
     async fn append_chunk(&self, doc: &DocId, seq: u32, bytes: Vec<u8>, meta: &DocMeta) -> Result<(), StoreError>;
+    /// Writes many documents' new chunks (optional: metadata-only entries) and metadata in one atomic step
+    /// (a burst of received changes).
+    async fn append_chunks(&self, items: Vec<ChunkWrite>) -> Result<(), StoreError> {
+        for (doc, chunk, meta) in items {
+            match chunk {
+                Some((seq, bytes)) => self.append_chunk(&doc, seq, bytes, &meta).await?,
+                None => self.put_meta(&doc, &meta).await?,
+            }
+        }
+        Ok(())
+    }
     /// Replaces every chunk of `doc` with `seq < snapshot_seq` by the snapshot at `snapshot_seq`, and writes
     /// `meta`, atomically (compaction).
     async fn compact(

@@ -19,6 +19,8 @@ use crate::domain::{DocId, UserId};
 use crate::protocol::{self, DecodeError, ErrorMessage, Message};
 use crate::store::{heads_from_hex, Core, DocMeta, Storage as _, StoreError};
 
+/// At most this many queued events are handled (and their documents stored) together.
+const MAX_BATCH: usize = 256;
 /// How often presence is re-announced and expired.
 const HEARTBEAT_MS: u32 = 10_000;
 
@@ -52,6 +54,8 @@ pub(crate) struct Net {
     /// Documents rolled back after a refusal: the relay's copy arriving (fresh document), the refusal it
     /// belongs to and how many edits that refusal already lists.
     resetting: HashMap<DocId, (AutoCommit, u64, usize)>,
+    /// Documents requested that this device does not have (their first frame skips the storage lookup).
+    fresh: BTreeSet<DocId>,
     /// Companions waiting for their record's main document to reach the relay (it refuses a companion of
     /// a record it does not have yet).
     deferred: HashMap<DocId, Vec<DocId>>,
@@ -79,8 +83,17 @@ pub(crate) fn install(core: &Rc<Core>) {
     }
     let c = core.clone();
     spawn_local(async move {
-        while let Some(ev) = rx.next().await {
-            handle(&c, ev).await;
+        while let Some(first) = rx.next().await {
+            // Take everything already queued: a first sync delivers thousands of frames, and storing them
+            // together costs one IndexedDB transaction instead of several per document.
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(ev) => batch.push(ev),
+                    Err(_) => break,
+                }
+            }
+            handle_batch(&c, batch).await;
             update_status(&c);
         }
     });
@@ -212,6 +225,132 @@ fn current(core: &Rc<Core>, gen: u64) -> bool {
     core.net.borrow().generation == gen
 }
 
+/// Received `sync` frames whose documents wait to be stored together, with their heads before.
+#[derive(Default)]
+struct SyncBatch {
+    docs: Vec<(DocId, Vec<automerge::ChangeHash>)>,
+}
+
+async fn handle_batch(core: &Rc<Core>, events: Vec<Event>) {
+    let mut batch = SyncBatch::default();
+    for ev in events {
+        let Event::Frame(gen, bytes) = ev else {
+            flush(core, &mut batch).await;
+            handle(core, ev).await;
+            continue;
+        };
+        if !current(core, gen) {
+            continue;
+        }
+        match protocol::decode(&bytes) {
+            Ok(Message::Sync(d)) | Ok(Message::Request(d)) if batchable(core, &d.document_id) => {
+                if let Err(e) = on_sync_batched(core, &d.document_id, &d.data, &mut batch).await {
+                    core.sigs.error(e);
+                }
+            }
+            _ => {
+                flush(core, &mut batch).await;
+                handle(core, Event::Frame(gen, bytes)).await;
+            }
+        }
+    }
+    flush(core, &mut batch).await;
+}
+
+/// Plain record documents go through the batch; the index, the directory and documents being rolled back
+/// are handled one by one (their effects must be in order).
+fn batchable(core: &Rc<Core>, id: &DocId) -> bool {
+    let special = core.session().is_some_and(|s| id == &s.index_doc || id == &s.directory_doc);
+    !special && !core.net.borrow().resetting.contains_key(id)
+}
+
+/// Applies a received sync message in memory and answers it; storing waits for [`flush`].
+async fn on_sync_batched(core: &Rc<Core>, id: &DocId, data: &[u8], batch: &mut SyncBatch) -> Result<(), StoreError> {
+    let rep = core.replica()?;
+    let unloaded = core.net.borrow().session.as_ref().is_some_and(|s| s.is_unloaded(id));
+    if unloaded && !rep.docs().is_loaded(id) {
+        let verdict = {
+            let mut net = core.net.borrow_mut();
+            let Some(s) = net.session.as_mut() else { return Ok(()) };
+            s.receive_unloaded(id, data).map_err(|e| StoreError::Offline(e.to_string()))?
+        };
+        if verdict == Unloaded::InSync {
+            return mark_synced(core, id).await;
+        }
+    }
+    let known_new = core.net.borrow_mut().fresh.remove(id);
+    if known_new {
+        rep.docs().insert_fresh(id);
+    } else if !rep.docs().load(id).await? {
+        rep.docs().insert(id, AutoCommit::new(), None, None).await?;
+    }
+    if !batch.docs.iter().any(|(d, _)| d == id) {
+        // Held until stored: eviction must not drop a document with unstored changes.
+        rep.docs().hold(id);
+        let before = rep.docs().write(id, |d| d.get_heads()).unwrap_or_default();
+        batch.docs.push((id.clone(), before));
+    }
+    let reply = rep
+        .docs()
+        .write(id, |doc| {
+            let mut net = core.net.borrow_mut();
+            net.session.as_mut().map(|s| s.receive(id, doc, data))
+        })
+        .flatten()
+        .transpose()
+        .map_err(|e| StoreError::Offline(e.to_string()))?
+        .flatten();
+    if let Some(reply) = reply {
+        send(core, &reply);
+    }
+    Ok(())
+}
+
+/// Stores the batch's documents (one transaction), settles their sync status and rebuilds their views.
+async fn flush(core: &Rc<Core>, batch: &mut SyncBatch) {
+    if batch.docs.is_empty() {
+        return;
+    }
+    let docs = std::mem::take(&mut batch.docs);
+    if let Err(e) = flush_docs(core, &docs).await {
+        core.sigs.error(e);
+    }
+    if let Ok(rep) = core.replica() {
+        for (id, _) in &docs {
+            rep.docs().release(id);
+        }
+    }
+}
+
+async fn flush_docs(core: &Rc<Core>, docs: &[(DocId, Vec<automerge::ChangeHash>)]) -> Result<(), StoreError> {
+    let rep = core.replica()?;
+    let items: Vec<(DocId, Option<Vec<u8>>)> = {
+        let net = core.net.borrow();
+        docs.iter().map(|(id, _)| (id.clone(), net.session.as_ref().and_then(|s| s.state_bytes(id)))).collect()
+    };
+    rep.docs().persist_many(items).await?;
+    let mut records = BTreeSet::new();
+    for (id, before) in docs {
+        let heads = rep.docs().write(id, |d| d.get_heads()).unwrap_or_default();
+        let in_sync = core.net.borrow().session.as_ref().is_some_and(|s| s.in_sync(id, &heads));
+        if in_sync {
+            mark_synced(core, id).await?;
+        } else {
+            core.net.borrow_mut().unsynced.insert(id.clone());
+        }
+        if &heads != before {
+            if let Some(record) = rep.record_of(id) {
+                records.insert(record);
+            }
+        }
+    }
+    let records: Vec<DocId> = records.into_iter().collect();
+    // Published at once (the batch already groups them), so "up to date" never precedes the views.
+    let views = rep.refresh_views(&records).await?;
+    core.publish_views(views);
+    Ok(())
+}
+
 async fn handle(core: &Rc<Core>, ev: Event) {
     match ev {
         Event::Open(gen) if current(core, gen) => {
@@ -240,6 +379,7 @@ async fn handle(core: &Rc<Core>, ev: Event) {
                 net.unsynced.clear();
                 net.deferred.clear();
                 net.resetting.clear();
+                net.fresh.clear();
                 let a = net.attempt;
                 net.attempt = net.attempt.saturating_add(1);
                 (a, net.tx.clone(), net.enabled, opened)
@@ -380,7 +520,10 @@ async fn begin_doc(core: &Rc<Core>, id: &DocId, meta: Option<&DocMeta>) -> Resul
             .flatten()
     } else {
         let mut empty = AutoCommit::new();
-        core.net.borrow_mut().session.as_mut().and_then(|s| s.begin_loaded(id, &mut empty, None))
+        let mut net = core.net.borrow_mut();
+        // Not on this device: its first frame needs no storage lookup.
+        net.fresh.insert(id.clone());
+        net.session.as_mut().and_then(|s| s.begin_loaded(id, &mut empty, None))
     };
     if let Some(msg) = msg {
         core.net.borrow_mut().unsynced.insert(id.clone());
@@ -439,7 +582,8 @@ async fn on_sync(core: &Rc<Core>, id: &DocId, data: &[u8]) -> Result<(), StoreEr
             return Ok(());
         }
     }
-    if !rep.docs().load(id).await? {
+    let known_new = core.net.borrow_mut().fresh.remove(id);
+    if known_new || !rep.docs().load(id).await? {
         rep.docs().insert(id, AutoCommit::new(), None, None).await?;
     }
     let before = rep.docs().write(id, |d| d.get_heads());
@@ -453,15 +597,13 @@ async fn on_sync(core: &Rc<Core>, id: &DocId, data: &[u8]) -> Result<(), StoreEr
         .transpose()
         .map_err(|e| StoreError::Offline(e.to_string()))?
         .flatten();
-    rep.docs().persist(id).await?;
-    let after = rep.docs().write(id, |d| d.get_heads());
-    let state = core.net.borrow().session.as_ref().and_then(|s| s.state_bytes(id));
-    if state.is_some() {
-        rep.docs().update_meta(id, |m| m.sync_state = state.clone()).await?;
-    }
+    // Answer first (the relay's copy is durable there), then store the changes with the sync state.
     if let Some(reply) = reply {
         send(core, &reply);
     }
+    let state = core.net.borrow().session.as_ref().and_then(|s| s.state_bytes(id));
+    rep.docs().persist_with_sync_state(id, state).await?;
+    let after = rep.docs().write(id, |d| d.get_heads());
     let heads = after.clone().unwrap_or_default();
     let in_sync = core.net.borrow().session.as_ref().is_some_and(|s| s.in_sync(id, &heads));
     if in_sync {

@@ -301,10 +301,15 @@ async fn main() -> anyhow::Result<()> {
     let plan = plan(&args);
     let tokens = prepare(&args, &plan, &data).await?;
 
+    let t = Instant::now();
     let relay = RelayProcess::start(&bin, &data, false).await?;
     let pid = relay.pid().unwrap_or(0);
+    // The relay binds before it opens the store: wait until it serves.
+    while !matches!(server::testing::http::request(relay.addr, "GET", "/api/health", None, None).await, Ok((200, _))) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let (rss0, _) = proc_figures(pid);
-    println!("relay started (pid {pid}), RSS {:.1} MB", rss0 as f64 / 1024.0);
+    println!("relay open in {:.1} s (pid {pid}), RSS {:.1} MB", t.elapsed().as_secs_f64(), rss0 as f64 / 1024.0);
 
     // Connect every client and open its slice.
     let t = Instant::now();
@@ -312,6 +317,7 @@ async fn main() -> anyhow::Result<()> {
     let latencies: Shared<Vec<Duration>> = Arc::new(Mutex::new(Vec::new()));
     let mut senders: HashMap<UserId, mpsc::Sender<Edit>> = HashMap::new();
     let mut tasks = Vec::new();
+    let gate = Arc::new(tokio::sync::Semaphore::new(50));
     let connectors: Vec<_> = plan
         .users
         .iter()
@@ -320,7 +326,10 @@ async fn main() -> anyhow::Result<()> {
             let url = relay.sync_url(&tokens[&u.id]);
             let ids = plan.open.get(&u.id).cloned().unwrap_or_default();
             let id = u.id.clone();
+            let gate = gate.clone();
             tokio::spawn(async move {
+                // At most 50 clients connecting and syncing at once (a thundering herd measures the kernel).
+                let _permit = gate.acquire_owned().await;
                 let mut c = SyncClient::connect(&url).await?;
                 c.fetch_many(&ids, Duration::from_secs(600)).await?;
                 Ok::<_, server::testing::ClientError>((id, c))

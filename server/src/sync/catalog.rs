@@ -2,7 +2,7 @@
 //! index holds. All read-gate decisions are made here, from [`app::domain::access`]; nothing else decides
 //! who sees a document.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use app::domain::{access, companion_groups, Directory, DocId, DocKind, FieldGroup, RecordMeta, Role, Scope, UserId};
@@ -96,9 +96,14 @@ impl Catalog {
 
     /// Users who might read a main record: its owner, its customer's maintainer, and everyone whose role
     /// reaches beyond their own records for this kind. A superset; [`Catalog::readable`] decides.
-    fn candidates(&self, rec: &RecordMeta) -> Vec<UserId> {
+    fn candidates(&self, rec: &RecordMeta, teams: &HashMap<UserId, BTreeSet<UserId>>) -> Vec<UserId> {
         let dir = &self.directory;
         let mut out: Vec<UserId> = Vec::new();
+        let in_team = |u: &UserId| {
+            teams.get(u).is_some_and(|members| {
+                [&rec.owner, &rec.customer_owner].into_iter().flatten().any(|o| members.contains(o))
+            })
+        };
         for u in &dir.users {
             let Some(rules) = dir.policy.rules(u.role) else { continue };
             let rule = match rec.kind {
@@ -108,7 +113,8 @@ impl Catalog {
                 app::domain::RecordKind::Contact => rules.contacts,
                 app::domain::RecordKind::Activity => rules.activities,
             };
-            let broad = matches!(rule.scope, Scope::All | Scope::Team)
+            let broad = rule.scope == Scope::All
+                || (rule.scope == Scope::Team && in_team(&u.id))
                 || (rule.scope == Scope::OwnOrPool && rec.owner.is_none())
                 || u.role == Role::Admin;
             if broad || rec.owner.as_ref() == Some(&u.id) || rec.customer_owner.as_ref() == Some(&u.id) {
@@ -122,6 +128,20 @@ impl Catalog {
     pub fn desired_indexes(&self) -> HashMap<UserId, BTreeMap<DocId, IndexEntry>> {
         let mut out: HashMap<UserId, BTreeMap<DocId, IndexEntry>> =
             self.directory.users.iter().map(|u| (u.id.clone(), BTreeMap::new())).collect();
+        // Team members of everyone who has a team-wide rule, computed once (not once per record).
+        let teams: HashMap<UserId, BTreeSet<UserId>> = self
+            .directory
+            .users
+            .iter()
+            .filter(|u| {
+                self.directory.policy.rules(u.role).is_some_and(|r| {
+                    [r.leads, r.opportunities, r.customers, r.contacts, r.activities]
+                        .iter()
+                        .any(|rule| rule.scope == Scope::Team)
+                })
+            })
+            .map(|u| (u.id.clone(), self.directory.team_members(&u.id)))
+            .collect();
         for (id, meta) in &self.metas {
             if !matches!(meta.kind, Some(DocKind::Record(_))) {
                 continue;
@@ -132,7 +152,7 @@ impl Catalog {
                 .map(|g| (id.companion(*g), *g))
                 .filter(|(c, _)| self.metas.contains_key(c))
                 .collect();
-            for user in self.candidates(&rec) {
+            for user in self.candidates(&rec, &teams) {
                 let acc = access(&user, &self.directory, &rec);
                 if !acc.visible() {
                     continue;

@@ -242,7 +242,7 @@ pub fn LiveNotes(
                         pending.update(|p| *p += 1);
                         let id = id_input.clone();
                         leptos::task::spawn_local(async move {
-                            let mut splice = Box::pin(store.splice_notes(id.clone(), at, deleted, inserted));
+                            let mut splice = Box::pin(store.splice_notes_text(id.clone(), at, deleted, inserted));
                             // The first poll writes the change into the loaded document (persisting comes
                             // after): anchor the caret on the character we just typed, before anything else
                             // can change the document.

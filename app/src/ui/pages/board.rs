@@ -4,42 +4,27 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::domain::ops::move_stage;
 use crate::domain::{
-    totals_by_currency, Directory, DocId, Opportunity, OpportunityMoney, OpportunityStatus, OpportunityView,
-    RecordKind, RecordView, StageId, UserId,
+    totals_by_currency, Directory, DocId, OpportunityStatus, OpportunityView, RecordKind, RecordView, StageId, UserId,
 };
 use crate::i18n::{I18n, K};
-use crate::store::StoreError;
 use crate::ui::components::ctx::{date_input_value, now, Ctx};
 
 /// Cards drawn per column before "show more" (a column of thousands would only slow the board down).
 const COLUMN_PAGE: usize = 60;
 
-/// Moves a deal to `to` with the domain's rules; a won stage needs an amount and a close date.
-pub fn move_opportunity(ctx: Ctx, view: OpportunityView, to: StageId, summary: String) {
-    let Some(me) = ctx.me_id() else { return };
+/// Moves a deal to `to` with the domain's rules (the store's operation also sets the stage's win
+/// probability); reaching a won stage wins the deal, which also records it in the customer's history.
+pub fn move_opportunity(ctx: Ctx, view: OpportunityView, to: StageId) {
     let Some(dir) = ctx.directory().get_untracked() else { return };
-    let may_write_money = ctx.access(&RecordView::Opportunity(view.clone())).money.can_write();
-    let probability = dir.stage(&to).map(|s| s.probability);
+    let won = dir.stage(&to).is_some_and(|s| s.won);
     let store = ctx.store;
     ctx.run(async move {
-        let mut money = view.money.clone();
-        let has_money = money.is_some();
-        store
-            .update_record::<Opportunity>(view.id.clone(), summary.clone(), move |o| {
-                move_stage(o, money.as_mut(), &to, &me, now(), &dir)
-            })
-            .await?;
-        if let (true, true, Some(p)) = (may_write_money, has_money, probability) {
-            store
-                .update_companion::<OpportunityMoney>(view.id.clone(), summary, move |m| {
-                    m.win_probability = p;
-                    Ok(())
-                })
-                .await?;
+        if won {
+            store.win(view.id).await
+        } else {
+            store.move_stage(view.id, to).await
         }
-        Ok::<_, StoreError>(())
     });
 }
 
@@ -166,7 +151,6 @@ pub fn BoardPage() -> impl IntoView {
                                 columns.with(|c| c.iter().find(|(s, _)| *s == sid).map(|(_, d)| d.clone()).unwrap_or_default())
                             });
                             let drop_to = stage_id.clone();
-                            let drop_name = name.clone();
                             view! {
                                 <Column
                                     stage=stage_id
@@ -182,8 +166,7 @@ pub fn BoardPage() -> impl IntoView {
                                         });
                                         if let Some(o) = found {
                                             if o.base.stage != drop_to {
-                                                let summary = format!("{}: {} → {}", o.base.name, i18n.t(K::Stage), drop_name);
-                                                move_opportunity(ctx, o, drop_to.clone(), summary);
+                                                move_opportunity(ctx, o, drop_to.clone());
                                             }
                                         }
                                     })
@@ -323,13 +306,7 @@ fn Card(deal: OpportunityView, dragging: RwSignal<Option<DocId>>) -> impl IntoVi
                                 if v.is_empty() {
                                     return;
                                 }
-                                let to = StageId::new(v);
-                                let stage_name = ctx
-                                    .directory()
-                                    .with_untracked(|d| d.as_ref().and_then(|d| d.stage(&to)).map(|s| i18n.stage_name(s)))
-                                    .unwrap_or_else(|| to.to_string());
-                                let summary = format!("{}: {} → {}", deal.base.name, i18n.t(K::Stage), stage_name);
-                                move_opportunity(ctx, deal.clone(), to, summary);
+                                move_opportunity(ctx, deal.clone(), StageId::new(v));
                             }
                         >
                             <option value="" selected=true>{move || i18n.t(K::MoveTo)}</option>

@@ -108,12 +108,31 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
     let owner = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
 
+    // While thousands of records stream in (first sync), re-filter at most every 300 ms, not per record.
+    let version = RwSignal::new(0u64);
+    let scheduled = StoredValue::new(false);
+    Effect::new(move |_| {
+        records.track();
+        if scheduled.get_value() {
+            return;
+        }
+        scheduled.set_value(true);
+        set_timeout(
+            move || {
+                scheduled.set_value(false);
+                version.update(|v| *v += 1);
+            },
+            std::time::Duration::from_millis(if version.get_untracked() == 0 { 0 } else { 300 }),
+        );
+    });
+
     // Indices into `records`, filtered and sorted: no row is cloned until it is on screen.
     let order = Memo::new(move |_| {
+        let v = version.get();
         let words: Vec<String> = query.get().to_lowercase().split_whitespace().map(str::to_string).collect();
         let (owner, status, sort) = (owner.get(), status.get(), sort.get());
         let me = ctx.me_id();
-        records.with(|vs| {
+        records.with_untracked(|vs| {
             let mut idx: Vec<usize> = (0..vs.len())
                 .filter(|&i| {
                     let v = &vs[i];
@@ -138,14 +157,17 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
                 };
                 o.then_with(|| by_name(a, b))
             });
-            idx
+            (v, idx)
         })
     });
-    let count = Signal::derive(move || order.with(|o| o.len()));
+    let count = Signal::derive(move || order.with(|(_, o)| o.len()));
     let row: Arc<dyn Fn(usize) -> AnyView + Send + Sync> = Arc::new(move |i: usize| {
         // Rows show user, stage and customer names: redraw them when those arrive or change.
         ctx.track_names();
-        let Some(v) = order.with(|o| o.get(i).copied()).and_then(|ix| records.with(|vs| vs.get(ix).cloned())) else {
+        // `order` holds indices into the records as of its last run: read them together, untracked.
+        let Some(v) =
+            order.with(|(_, o)| o.get(i).copied()).and_then(|ix| records.with_untracked(|vs| vs.get(ix).cloned()))
+        else {
             return ().into_any();
         };
         view! { <Row view=v /> }.into_any()
@@ -213,6 +235,19 @@ pub fn status_text(i18n: I18n, s: &str) -> String {
         "lost" => Some(K::LostStatus),
         "closed" => Some(K::ClosedStatus),
         "converted" => Some(K::Converted),
+        "new" => Some(K::StatusNew),
+        "contacted" => Some(K::StatusContacted),
+        "qualified" => Some(K::StatusQualified),
+        "disqualified" => Some(K::StatusDisqualified),
+        "key" => Some(K::TierKey),
+        "normal" => Some(K::TierNormal),
+        "low_frequency" => Some(K::TierLow),
+        "call" => Some(K::KindCall),
+        "visit" => Some(K::KindVisit),
+        "meeting" => Some(K::KindMeeting),
+        "email" => Some(K::KindEmail),
+        "complaint" => Some(K::KindComplaint),
+        "service" => Some(K::KindService),
         _ => None,
     };
     match k {

@@ -83,13 +83,7 @@ pub fn OpportunityDetail(id: DocId) -> impl IntoView {
                     editable=edit_w
                     on_commit=Callback::new(move |v: String| {
                         if let Some(view) = o.get_untracked() {
-                            let to = StageId::new(v);
-                            let name = ctx
-                                .directory()
-                                .with_untracked(|d| d.as_ref().and_then(|d| d.stage(&to)).map(|s| i18n.stage_name(s)))
-                                .unwrap_or_default();
-                            let summary = format!("{}: {} → {name}", view.base.name, i18n.t(K::Stage));
-                            move_opportunity(ctx, view, to, summary);
+                            move_opportunity(ctx, view, StageId::new(v));
                         }
                     })
                 />
@@ -385,7 +379,10 @@ fn LogActivity(id: DocId, opp: Memo<Option<OpportunityView>>) -> impl IntoView {
                         kind.set(k);
                     }
                 }>
-                    {ActivityKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{k.as_str()}</option> }).collect_view()}
+                    {ActivityKind::ALL
+                        .iter()
+                        .map(|k| view! { <option value=k.as_str()>{super::list::status_text(i18n, k.as_str())}</option> })
+                        .collect_view()}
                 </select>
             </label>
             <label class="field-label">
