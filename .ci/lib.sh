@@ -30,11 +30,12 @@ ensure_npm() {
 }
 
 ensure_chromium() {
-  if [ ! -x /usr/bin/chromium ]; then
+  # A CJK font too, so zh-CN text in screenshots is not boxes.
+  if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/wqy ]; then
     local sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
   fi
 }
 

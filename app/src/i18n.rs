@@ -126,6 +126,26 @@ impl I18n {
         format_date(self.0.get(), t)
     }
 
+    /// A calendar month from `YYYY-MM`, e.g. `Jul 2026` / `2026年7月` (the text itself when malformed).
+    pub fn month(&self, ym: &str) -> String {
+        let l = self.0.get();
+        let Some((y, m)) = ym.split_once('-').and_then(|(y, m)| Some((y.parse::<u32>().ok()?, m.parse::<u32>().ok()?)))
+        else {
+            return ym.to_string();
+        };
+        let f = with_formatter(l, "month", |l| {
+            let o = js_sys::Object::new();
+            set(&o, "year", "numeric");
+            set(&o, "month", "short");
+            set(&o, "timeZone", "UTC");
+            js_sys::Intl::DateTimeFormat::new(&locales(l), &o).format()
+        });
+        // The 15th of that month, UTC (formatted in UTC: no time zone can move it to another month).
+        let mid = js_sys::Date::utc(f64::from(y), f64::from(m) - 1.0) + 14.0 * 86_400_000.0;
+        let utc = js_sys::Date::new(&JsValue::from_f64(mid));
+        f.call1(&JsValue::NULL, &utc).ok().and_then(|v| v.as_string()).unwrap_or_else(|| ym.to_string())
+    }
+
     /// A plain number with grouping.
     pub fn number(&self, n: f64) -> String {
         format_number(self.0.get(), n)

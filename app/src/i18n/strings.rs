@@ -52,6 +52,7 @@ strings! {
     AllOwners => "All owners", "全部负责人";
     AllTeams => "All teams", "全部团队";
     CloseMonth => "Close month", "预计成交月份";
+    AllCloseMonths => "Any close month", "全部成交月份";
     Customer => "Customer", "客户";
     Amount => "Amount", "金额";
     ExpectedClose => "Expected close", "预计成交日期";

@@ -98,6 +98,20 @@ pub fn BoardPage() -> impl IntoView {
             })
             .collect::<Vec<_>>()
     });
+    // The close months that occur, as `YYYY-MM` (local calendar), oldest first.
+    let months = Memo::new(move |_| {
+        let mut ms: Vec<String> = opps.with(|vs| {
+            vs.iter()
+                .filter_map(|v| match v {
+                    RecordView::Opportunity(o) => o.base.expected_close.map(|t| date_input_value(t)[..7].to_string()),
+                    _ => None,
+                })
+                .collect()
+        });
+        ms.sort();
+        ms.dedup();
+        ms
+    });
     let teams = Memo::new(move |_| {
         ctx.directory()
             .get()
@@ -130,12 +144,22 @@ pub fn BoardPage() -> impl IntoView {
                             }}
                         </select>
                     </Show>
-                    <input
-                        type="month"
+                    <select
                         aria-label=move || i18n.t(K::CloseMonth)
-                        title=move || i18n.t(K::CloseMonth)
                         on:change=move |e| filters.update(|f| f.month = event_target_value(&e))
-                    />
+                    >
+                        <option value="">{move || i18n.t(K::AllCloseMonths)}</option>
+                        {move || {
+                            months
+                                .get()
+                                .into_iter()
+                                .map(|m| {
+                                    let text = i18n.month(&m);
+                                    view! { <option value=m>{text}</option> }
+                                })
+                                .collect_view()
+                        }}
+                    </select>
                 </div>
             </header>
             <div class="board">
