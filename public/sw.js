@@ -23,8 +23,9 @@ const SHELL = [
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    // `reload` bypasses the HTTP cache so the new cache holds this build's files, not stale ones.
-    await cache.addAll(SHELL.map((url) => new Request(url, { cache: 'reload' })));
+    // `no-cache` revalidates each file with the server (so the new cache holds this build's files, not stale
+    // ones) without downloading again what the page has just fetched.
+    await cache.addAll(SHELL.map((url) => new Request(url, { cache: 'no-cache' })));
     await self.skipWaiting();
   })());
 });

@@ -93,7 +93,11 @@ async fn api_not_found(uri: Uri) -> error::ApiError {
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let index = state.config.static_dir.join("index.html");
-    let static_files = ServeDir::new(&state.config.static_dir).fallback(ServeFile::new(index));
+    // The client's files are gzip-compressed when the browser accepts it (the wasm shrinks about 2.7x); only
+    // the static files, so WebSocket upgrades and API responses pass untouched.
+    let static_files = tower_http::compression::Compression::new(
+        ServeDir::new(&state.config.static_dir).fallback(ServeFile::new(index)),
+    );
     Router::new()
         .route("/api/health", get(health))
         .merge(auth::router())

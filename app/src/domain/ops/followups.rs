@@ -33,7 +33,12 @@ pub struct FollowUps {
 
 /// The follow-ups `user` owns that are due today or earlier. "Today" is the calendar day of `now` at
 /// `utc_offset_minutes` (e.g. 480 for China), so a rep in Shanghai sees their own day.
-pub fn follow_ups(user: &UserId, views: &[RecordView], now: Timestamp, utc_offset_minutes: i32) -> FollowUps {
+pub fn follow_ups<'a>(
+    user: &UserId,
+    views: impl IntoIterator<Item = &'a RecordView>,
+    now: Timestamp,
+    utc_offset_minutes: i32,
+) -> FollowUps {
     let offset = i64::from(utc_offset_minutes) * 60_000;
     let local_day_start = (now.0 + offset).div_euclid(DAY_MS) * DAY_MS - offset;
     let (today_start, tomorrow_start) = (Timestamp(local_day_start), Timestamp(local_day_start + DAY_MS));
