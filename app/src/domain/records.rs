@@ -6,6 +6,25 @@
 //! maintainer; `None` = the lead pool), `team`, `notes` (Automerge Text) and `custom` (custom field values).
 //! The document keys `kind` and `schema` are written by [`super::docs`], not held here.
 
+/// The header accessors every main record struct has (fields `created_at`, `created_by`, `owner`, `team`),
+/// written once for the five `impl Record` blocks.
+macro_rules! header_accessors {
+    () => {
+        fn created_at(&self) -> $crate::domain::Timestamp {
+            self.created_at
+        }
+        fn created_by(&self) -> &$crate::domain::UserId {
+            &self.created_by
+        }
+        fn owner(&self) -> Option<&$crate::domain::UserId> {
+            self.owner.as_ref()
+        }
+        fn team(&self) -> Option<&$crate::domain::TeamId> {
+            self.team.as_ref()
+        }
+    };
+}
+
 mod activity;
 mod contact;
 mod customer;

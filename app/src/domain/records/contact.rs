@@ -64,18 +64,7 @@ impl Contact {
 
 impl Record for Contact {
     const KIND: RecordKind = RecordKind::Contact;
-    fn created_at(&self) -> Timestamp {
-        self.created_at
-    }
-    fn created_by(&self) -> &UserId {
-        &self.created_by
-    }
-    fn owner(&self) -> Option<&UserId> {
-        self.owner.as_ref()
-    }
-    fn team(&self) -> Option<&TeamId> {
-        self.team.as_ref()
-    }
+    header_accessors!();
     fn customer(&self) -> Option<&DocId> {
         self.customer.as_ref()
     }

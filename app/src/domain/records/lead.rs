@@ -94,18 +94,7 @@ impl Lead {
 
 impl Record for Lead {
     const KIND: RecordKind = RecordKind::Lead;
-    fn created_at(&self) -> Timestamp {
-        self.created_at
-    }
-    fn created_by(&self) -> &UserId {
-        &self.created_by
-    }
-    fn owner(&self) -> Option<&UserId> {
-        self.owner.as_ref()
-    }
-    fn team(&self) -> Option<&TeamId> {
-        self.team.as_ref()
-    }
+    header_accessors!();
     fn validate(&self, dir: &Directory) -> Result<(), DomainError> {
         validate_common(self.created_at, self.updated_at, &self.created_by)?;
         vocab::required_text("name", &self.name, MAX_LINE)?;

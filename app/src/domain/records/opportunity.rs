@@ -154,18 +154,7 @@ impl Opportunity {
 
 impl Record for Opportunity {
     const KIND: RecordKind = RecordKind::Opportunity;
-    fn created_at(&self) -> Timestamp {
-        self.created_at
-    }
-    fn created_by(&self) -> &UserId {
-        &self.created_by
-    }
-    fn owner(&self) -> Option<&UserId> {
-        self.owner.as_ref()
-    }
-    fn team(&self) -> Option<&TeamId> {
-        self.team.as_ref()
-    }
+    header_accessors!();
     fn customer(&self) -> Option<&DocId> {
         self.customer.as_ref()
     }
