@@ -43,22 +43,23 @@ ensure_chromium() {
 build_client() {
   cd "$ROOT"
   # Own target dir: native and wasm builds (and people working on each) do not wait on one lock.
-  local profile="${CRM_WASM_PROFILE:-wasm-release}" tdir="$ROOT/target-wasm"
+  # CRM_DIST: where the built client goes (default dist/); CRM_WASM_TARGET_DIR: its cargo target dir.
+  local profile="${CRM_WASM_PROFILE:-wasm-release}" tdir="${CRM_WASM_TARGET_DIR:-$ROOT/target-wasm}" out="${CRM_DIST:-$ROOT/dist}"
   CARGO_TARGET_DIR="$tdir" cargo build --profile "$profile" --target wasm32-unknown-unknown -p app --features ui --bin crm-app
-  rm -rf dist && mkdir -p dist/pkg
-  wasm-bindgen --target web --no-typescript --out-dir dist/pkg \
+  rm -rf "$out" && mkdir -p "$out/pkg"
+  wasm-bindgen --target web --no-typescript --out-dir "$out/pkg" \
     "$tdir/wasm32-unknown-unknown/$( [ "$profile" = dev ] && echo debug || echo "$profile")/crm-app.wasm"
   local raw opt
-  raw=$(stat -c %s dist/pkg/crm-app_bg.wasm)
+  raw=$(stat -c %s "$out/pkg/crm-app_bg.wasm")
   "$ROOT/tests/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
     --enable-sign-ext --enable-reference-types --enable-multivalue --enable-mutable-globals \
-    dist/pkg/crm-app_bg.wasm -o dist/pkg/crm-app_bg.wasm
-  opt=$(stat -c %s dist/pkg/crm-app_bg.wasm)
-  cp -r public/. dist/
-  cp style/*.css dist/
+    "$out/pkg/crm-app_bg.wasm" -o "$out/pkg/crm-app_bg.wasm"
+  opt=$(stat -c %s "$out/pkg/crm-app_bg.wasm")
+  cp -r public/. "$out/"
+  cp style/*.css "$out/"
   # The service worker's cache name carries a hash of the build, so a new build replaces the old cache.
   local ver
-  ver=$(cat dist/pkg/* dist/*.css dist/index.html | sha256sum | cut -c1-12)
-  [ -f dist/sw.js ] && sed -i "s/__BUILD_VERSION__/$ver/" dist/sw.js
-  echo "client wasm: raw ${raw} B, after wasm-opt ${opt} B, gzip $(gzip -9c dist/pkg/crm-app_bg.wasm | wc -c) B"
+  ver=$(cat "$out"/pkg/* "$out"/*.css "$out/index.html" | sha256sum | cut -c1-12)
+  [ -f "$out/sw.js" ] && sed -i "s/__BUILD_VERSION__/$ver/" "$out/sw.js"
+  echo "client wasm: raw ${raw} B, after wasm-opt ${opt} B, gzip $(gzip -9c "$out/pkg/crm-app_bg.wasm" | wc -c) B"
 }
