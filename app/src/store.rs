@@ -9,6 +9,7 @@
 //!   before reporting it saved, compact chunks into a snapshot, drop documents nobody holds.
 //! - `replica`: [`Replica`], the device's slice: documents, materialized views (rebuilt on every change,
 //!   stored beside the documents) and the user's index (a document leaving it is deleted).
+//! - `notes`: live notes editing against Automerge cursors (what a notes box shows, where its edits land).
 //! - `ops`: domain operations (stage moves, win/lose, lead conversion) run on the replica's documents.
 //! - `idb` (feature `ui`): the IndexedDB [`Storage`].
 //! - `client` (feature `ui`): [`ClientStore`], the Leptos context the UI reads and acts through.
@@ -20,6 +21,7 @@ mod error;
 #[cfg(feature = "ui")]
 mod idb;
 mod memory;
+pub mod notes;
 mod ops;
 mod replica;
 mod storage;

@@ -14,14 +14,7 @@ after(async () => {
   await server?.stop();
 });
 
-// KNOWN BUG, kept running and reported as TODO (it does not fail the run): when a remote edit lands while the
-// other person is typing, the notes editor (app/src/ui/components/notes.rs) re-bases its caret with a text diff,
-// which is ambiguous at repeated characters, so a character can land inside the other person's run (seen in a
-// clean-clone run: "alpha typed by  rep1bravo typed by manager"; all replicas still converge to the same text).
-// Fix: splice at the caret's Automerge cursor instead of diffing; then drop the `todo`.
-test('two people on one deal see each other live and both notes survive', {
-  todo: 'notes editor can misplace a concurrent keystroke (diff-based caret re-base); see comment above',
-}, async () => {
+test('two people on one deal see each other live and both notes survive', async () => {
   const { body } = await rest(server.url, 'rep1', '/api/v1/opportunities');
   const deal = items(body).find((o) => o.status === 'active' && o.owner === 'rep1');
   assert.ok(deal, 'rep1 has an active deal in the demo data');

@@ -10,6 +10,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::notes::{self, NotesSeen};
 use super::{
     ConvertInput, Converted, CustomerPick, IdbStorage, Known, NewIds, Replica, Storage as _, StoreError, Touched,
 };
@@ -547,64 +548,46 @@ impl ClientStore {
         Ok(())
     }
 
-    /// The record's notes as its loaded document has them right now: ahead of [`ClientStore::notes`]
-    /// while a change is being persisted. `None` when the record is not loaded. (Used by the live notes
-    /// editor to place local splices against the text they really apply to.)
-    pub fn notes_now(&self, id: &DocId) -> Option<String> {
-        self.core().replica().ok()?.notes(id)
+    /// The record's notes as its loaded document has them now, with the heads they were read at (what a live
+    /// notes box shows). `None` when the record is not loaded or its notes are not a text.
+    pub fn notes_seen(&self, id: &DocId) -> Option<NotesSeen> {
+        self.core().replica().ok()?.docs().write(id, notes::seen_now)?
     }
 
-    /// Edits the record's notes as one Automerge text splice at character `pos` (the loaded document's
-    /// text), so the typed characters keep their identity: two people typing at the same spot each keep
-    /// their run of text together, and cursors stay on the characters they were on. Falls back to
-    /// [`ClientStore::splice_notes`] when the notes are not (yet) a text object.
-    pub async fn splice_notes_text(
-        self,
+    /// Where character position `pos` of what a notes box showed (`seen`) is in the record's notes now.
+    pub fn notes_map_pos(&self, id: &DocId, seen: &NotesSeen, pos: usize) -> Option<usize> {
+        self.core().replica().ok()?.docs().read(id, |d| notes::map_pos(d, seen, pos))
+    }
+
+    /// Applies an edit a notes box made to the text it showed (`seen`) to the loaded document at once, at the
+    /// characters the box showed even if others' typing has arrived since (see [`notes`]). Returns what the box
+    /// shows next and where its caret goes; the change is persisted and synced right after (a failure there is
+    /// reported like any other).
+    pub fn splice_notes_seen(
+        &self,
         id: DocId,
-        pos: usize,
-        delete: usize,
-        insert: String,
-    ) -> Result<(), StoreError> {
-        use automerge::{transaction::Transactable, ReadDoc};
+        seen: &NotesSeen,
+        (start, deleted, inserted): (usize, usize, String),
+    ) -> Result<(NotesSeen, usize), StoreError> {
         let core = self.core();
         let rep = core.replica()?;
-        let is_text = rep.docs().read(&id, |d| {
-            matches!(d.get(automerge::ROOT, "notes"), Ok(Some((automerge::Value::Object(automerge::ObjType::Text), _))))
+        let out = rep
+            .docs()
+            .write(&id, |d| notes::splice_seen(d, seen, start, deleted, &inserted))
+            .ok_or_else(|| StoreError::NotFound(id.clone()))?
+            .map_err(StoreError::Storage)?;
+        rep.docs().note_pending(&id, format!("notes: {inserted:?} at {start}"));
+        spawn_local(async move {
+            let saved = async {
+                rep.docs().persist(&id).await?;
+                rep.refresh_view(&id).await
+            };
+            match saved.await {
+                Ok(view) => core.after_local(&id, view, std::slice::from_ref(&id)),
+                Err(e) => core.sigs.error(e),
+            }
         });
-        if is_text != Some(true) {
-            return self.splice_notes(id, pos, delete, insert).await;
-        }
-        rep.docs()
-            .change(&id, format!("notes: {insert:?} at {pos}"), |doc| -> Result<(), StoreError> {
-                let bad = |e: automerge::AutomergeError| StoreError::Storage(format!("notes: {e}"));
-                let Some((_, obj)) = doc.get(automerge::ROOT, "notes").map_err(bad)? else {
-                    return Err(StoreError::Storage("notes: missing".into()));
-                };
-                let text = doc.text(&obj).map_err(bad)?;
-                let len = text.chars().count();
-                if pos > len || delete > len - pos {
-                    return Err(StoreError::Storage(format!("notes: edit at {pos} is outside the text ({len})")));
-                }
-                let width = |c: char| match doc.text_encoding() {
-                    automerge::TextEncoding::Utf8CodeUnit => c.len_utf8(),
-                    automerge::TextEncoding::Utf16CodeUnit => c.len_utf16(),
-                    _ => 1,
-                };
-                let upos: usize = text.chars().take(pos).map(width).sum();
-                let udel: usize = text.chars().skip(pos).take(delete).map(width).sum();
-                doc.splice_text(&obj, upos, udel as isize, &insert).map_err(bad)?;
-                Ok(())
-            })
-            .await?;
-        let view = rep.refresh_view(&id).await?;
-        core.after_local(&id, view, std::slice::from_ref(&id));
-        Ok(())
-    }
-
-    /// Reads a record's loaded main document (the notes editor keeps Automerge cursors in it, so a
-    /// caret follows the characters around it through others' edits). `None` when it is not loaded.
-    pub fn with_doc<R>(&self, id: &DocId, f: impl FnOnce(&automerge::AutoCommit) -> R) -> Option<R> {
-        self.core().replica().ok()?.docs().read(id, f)
+        Ok(out)
     }
 
     /// Lets the record's documents be dropped again.
