@@ -61,5 +61,6 @@ build_client() {
   local ver
   ver=$(cat "$out"/pkg/* "$out"/*.css "$out/index.html" | sha256sum | cut -c1-12)
   [ -f "$out/sw.js" ] && sed -i "s/__BUILD_VERSION__/$ver/" "$out/sw.js"
-  echo "client wasm: raw ${raw} B, after wasm-opt ${opt} B, gzip $(gzip -9c "$out/pkg/crm-app_bg.wasm" | wc -c) B"
+  echo "client wasm: raw ${raw} B, after wasm-opt ${opt} B"
+  node "$ROOT/.ci/precompress.mjs" "$out"
 }
