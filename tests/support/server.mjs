@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = process.env.CRM_SERVER_BIN || join(root, 'target', 'debug', 'crm-server');
-const dist = process.env.CRM_DIST || join(root, 'dist');
+export const dist = process.env.CRM_DIST || join(root, 'dist');
 
-export async function startServer({ demo = true, dataDir } = {}) {
+export async function startServer({ demo = true, dataDir, staticDir = dist } = {}) {
   const data = dataDir || mkdtempSync(join(tmpdir(), 'crm-test-'));
-  const args = ['--listen', '127.0.0.1:0', '--data', data, '--static-dir', dist];
+  const args = ['--listen', '127.0.0.1:0', '--data', data, '--static-dir', staticDir];
   if (demo) args.push('--demo');
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' } });
   let log = '';
