@@ -1,9 +1,10 @@
 //! The Leptos client: `App` (contexts, sign-in gate, router) and the pages and components below it.
 //!
 //! # Layout
-//! - `pages/`: one file per page (sign-in, today, board, lists, record pages, dashboard).
+//! - `pages/`: one file per page (sign-in, today, board, lists, record pages, new-record form, dashboard).
 //! - `components/`: the app shell (navigation, sync state, refused changes, global search), inline
-//!   editors, live notes, presence avatars, the windowed list, and `ctx` (who am I, what may I do).
+//!   editors, form controls, owner and custom-field editors, live notes, presence avatars, the windowed
+//!   list, and `ctx` (who am I, what may I do).
 //!
 //! Components render and dispatch; state and rules come from `crate::store` (the data layer) and
 //! `crate::domain` (policy, operations, analytics). Every control has an accessible name.
@@ -48,6 +49,7 @@ pub fn App() -> impl IntoView {
                                 view=|| view! { <pages::list::ListPage kind=RecordKind::Contact /> }
                             />
                             <Route path=path!("/r/:id") view=pages::record::RecordPage />
+                            <Route path=path!("/new/:kind") view=pages::new_record::NewRecordPage />
                             <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage />
                         </Routes>
                     </components::shell::Shell>

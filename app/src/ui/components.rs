@@ -1,8 +1,11 @@
 //! Reusable pieces of the client.
 
 pub mod ctx;
+pub mod custom_fields;
 pub mod fields;
+pub mod form;
 pub mod notes;
+pub mod owner;
 pub mod presence;
 pub mod search;
 pub mod shell;

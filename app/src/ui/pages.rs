@@ -5,6 +5,7 @@ pub mod customer;
 pub mod dashboard;
 pub mod lead;
 pub mod list;
+pub mod new_record;
 pub mod opportunity;
 pub mod record;
 pub mod sign_in;

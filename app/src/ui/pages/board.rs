@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::new_record::NewButton;
 use crate::domain::{
     totals_by_currency, Directory, DocId, OpportunityStatus, OpportunityView, RecordKind, RecordView, StageId, UserId,
 };
@@ -123,6 +124,7 @@ pub fn BoardPage() -> impl IntoView {
         <section class="board-page">
             <header class="page-header">
                 <h1>{move || i18n.t(K::Pipeline)}</h1>
+                <NewButton kind=RecordKind::Opportunity />
                 <div class="filters" role="group" aria-label=move || i18n.t(K::Filter)>
                     <select
                         aria-label=move || i18n.t(K::Owner)

@@ -11,8 +11,11 @@ use crate::domain::{
 };
 use crate::i18n::{I18n, K};
 use crate::ui::components::ctx::Ctx;
+use crate::ui::components::custom_fields::CustomFields;
 use crate::ui::components::fields::{ReadField, SelectField, TextField};
 use crate::ui::components::notes::LiveNotes;
+use crate::ui::components::owner::OwnerField;
+use crate::ui::pages::new_record::NewButton;
 
 #[component]
 pub fn CustomerDetail(id: DocId) -> impl IntoView {
@@ -131,8 +134,7 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
                     on_commit=Callback::new(move |v: String| save::<Customer>(ctx, i_ind.clone(), format!("{}: {v}", i18n.t(K::Industry)), move |c| { c.industry = v.trim().to_string(); Ok(()) })) />
                 <TextField label=label(K::Region) value=get(|c| c.base.region.clone()) editable=base_w
                     on_commit=Callback::new(move |v: String| save::<Customer>(ctx, i_reg.clone(), format!("{}: {v}", i18n.t(K::Region)), move |c| { c.region = v.trim().to_string(); Ok(()) })) />
-                <ReadField label=label(K::Maintainer)
-                    value=Signal::derive(move || c.with(|c| c.as_ref().and_then(|c| c.base.owner.clone())).map(|u| ctx.user_name(&u)).unwrap_or_else(|| i18n.t(K::Unassigned).to_string())) />
+                <OwnerField id=id.clone() />
                 <Show when=move || c.with(|c| c.as_ref().is_some_and(|c| c.service.is_some()))>
                     <SelectField label=label(K::Satisfaction)
                         value=get(|c| c.service.as_ref().and_then(|s| s.satisfaction).map(|s| s.to_string()).unwrap_or_default())
@@ -160,8 +162,14 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
                 <ul class="links">
                     {move || my_contacts.get().into_iter().map(|(id, name)| view! { <li><A href=format!("/r/{id}")>{name}</A></li> }).collect_view()}
                 </ul>
+                <div class="section-actions">
+                    <NewButton kind=RecordKind::Contact customer=id.clone() label=K::AddContact />
+                </div>
                 <h2>{move || i18n.t(K::OpenOpportunities)}</h2>
                 {opp_list(false)}
+                <div class="section-actions">
+                    <NewButton kind=RecordKind::Opportunity customer=id.clone() />
+                </div>
                 <h2>{move || i18n.t(K::WonOpportunities)}</h2>
                 {opp_list(true)}
             </section>
@@ -193,6 +201,7 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
                     }).collect_view()}
                 </ol>
             </section>
+            <CustomFields id=id.clone() />
             <section class="card">
                 <LiveNotes id=id.clone() label=label(K::Notes) editable=base_w />
             </section>

@@ -15,8 +15,10 @@ use crate::domain::{Customer, DocId, Lead, LeadPii, LeadSource, LeadStatus, Lead
 use crate::i18n::{I18n, K};
 use crate::store::{new_doc_id, StoreError};
 use crate::ui::components::ctx::{now, Ctx};
-use crate::ui::components::fields::{ReadField, SelectField, TextField};
+use crate::ui::components::custom_fields::CustomFields;
+use crate::ui::components::fields::{SelectField, TextField};
 use crate::ui::components::notes::LiveNotes;
+use crate::ui::components::owner::OwnerField;
 
 #[component]
 pub fn LeadDetail(id: DocId) -> impl IntoView {
@@ -86,8 +88,7 @@ pub fn LeadDetail(id: DocId) -> impl IntoView {
                             save::<Lead>(ctx, i5.clone(), format!("{}: {v}", i18n.t(K::Source)), move |l| { l.source = s; Ok(()) })
                         }
                     }) />
-                <ReadField label=label(K::Owner)
-                    value=Signal::derive(move || l.with(|l| l.as_ref().and_then(|l| l.base.owner.clone())).map(|u| ctx.user_name(&u)).unwrap_or_else(|| i18n.t(K::Unassigned).to_string())) />
+                <OwnerField id=id.clone() />
                 <Show when=move || l.with(|l| l.as_ref().is_some_and(|l| l.pii.is_some()))>
                     <TextField label=label(K::Phone) input_type="tel" value=get(|l| l.pii.as_ref().map(|p| p.phone.clone()).unwrap_or_default()) editable=pii_w
                         on_commit={ let id = i6.clone(); Callback::new(move |v: String| pii_save(id.clone(), "phone", v)) } />
@@ -98,6 +99,7 @@ pub fn LeadDetail(id: DocId) -> impl IntoView {
             <Show when=convertible>
                 <ConvertLead lead=l />
             </Show>
+            <CustomFields id=id.clone() />
             <section class="card">
                 <LiveNotes id=id.clone() label=label(K::Notes) editable=base_w />
             </section>

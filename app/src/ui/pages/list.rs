@@ -11,6 +11,7 @@ use crate::i18n::{I18n, K};
 use crate::ui::components::ctx::Ctx;
 use crate::ui::components::search::kind_label;
 use crate::ui::components::virtual_list::VirtualList;
+use crate::ui::pages::new_record::NewButton;
 
 const ROW_HEIGHT: f64 = 60.0;
 
@@ -176,6 +177,7 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
         <section class="list-page">
             <header class="page-header">
                 <h1>{move || i18n.t(kind_label(kind))}</h1>
+                <NewButton kind=kind />
                 <div class="filters" role="group" aria-label=move || i18n.t(K::Filter)>
                     <input
                         type="search"
@@ -248,6 +250,12 @@ pub fn status_text(i18n: I18n, s: &str) -> String {
         "email" => Some(K::KindEmail),
         "complaint" => Some(K::KindComplaint),
         "service" => Some(K::KindService),
+        "exhibition" => Some(K::SrcExhibition),
+        "website" => Some(K::SrcWebsite),
+        "referral" => Some(K::SrcReferral),
+        "ads" => Some(K::SrcAds),
+        "cold_call" => Some(K::SrcColdCall),
+        "other" => Some(K::SrcOther),
         _ => None,
     };
     match k {

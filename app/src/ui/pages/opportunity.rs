@@ -1,21 +1,25 @@
 //! The opportunity page: inline fields, stage (with the domain's rules), amount when the role sees money,
 //! stage history, follow-up timeline, and "log an activity and set the next follow-up".
 
+mod followups;
+
 use leptos::prelude::*;
 use leptos_router::components::A;
+
+use self::followups::{FollowUpTimeline, LogActivity};
 
 use super::board::move_opportunity;
 use super::record::{access_of, save};
 use crate::domain::ops::{lose, reopen};
 use crate::domain::{
-    Activity, ActivityKind, DocId, FollowUp, Money, Opportunity, OpportunityMoney, OpportunityStatus, OpportunityView,
-    RecordKind, RecordView, StageId,
+    DocId, Money, Opportunity, OpportunityMoney, OpportunityStatus, OpportunityView, RecordView, StageId,
 };
 use crate::i18n::{I18n, K};
-use crate::store::{new_doc_id, StoreError};
 use crate::ui::components::ctx::{date_input_value, now, parse_date_input, Ctx};
+use crate::ui::components::custom_fields::CustomFields;
 use crate::ui::components::fields::{ReadField, SelectField, TextField};
 use crate::ui::components::notes::LiveNotes;
+use crate::ui::components::owner::OwnerField;
 
 /// Parses an amount typed by a person ("12,345.50", "12345") into minor units.
 pub fn parse_amount(s: &str) -> Option<i64> {
@@ -106,14 +110,7 @@ pub fn OpportunityDetail(id: DocId) -> impl IntoView {
                         }}
                     </span>
                 </div>
-                <ReadField
-                    label=label(K::Owner)
-                    value=Signal::derive(move || {
-                        o.with(|o| o.as_ref().and_then(|o| o.base.owner.clone()))
-                            .map(|u| ctx.user_name(&u))
-                            .unwrap_or_else(|| i18n.t(K::Unassigned).to_string())
-                    })
-                />
+                <OwnerField id=id.clone() />
                 <TextField
                     label=label(K::ExpectedClose)
                     input_type="date"
@@ -238,6 +235,7 @@ pub fn OpportunityDetail(id: DocId) -> impl IntoView {
                     </button>
                 </Show>
             </section>
+            <CustomFields id=id.clone() />
             <section class="card">
                 <LiveNotes id=id.clone() label=label(K::Notes) editable=base_w />
             </section>
@@ -272,129 +270,6 @@ pub fn OpportunityDetail(id: DocId) -> impl IntoView {
                 </Show>
             </section>
         </div>
-    }
-}
-
-#[component]
-fn FollowUpTimeline(id: DocId, opp: Memo<Option<OpportunityView>>) -> impl IntoView {
-    let i18n = I18n::use_i18n();
-    let ctx = Ctx::use_ctx();
-    let activities = ctx.store.records(RecordKind::Activity);
-    let items = move || {
-        let mut out: Vec<(i64, String, String, Option<DocId>)> = opp
-            .with(|o| o.as_ref().map(|o| o.base.follow_ups.clone()))
-            .unwrap_or_default()
-            .into_iter()
-            .map(|f| (f.at.millis(), f.note, ctx.user_name(&f.by), None))
-            .collect();
-        activities.with(|vs| {
-            for v in vs {
-                if let RecordView::Activity(a) = v {
-                    if a.base.opportunity.as_ref() == Some(&id) {
-                        let who = a.base.owner.as_ref().map(|u| ctx.user_name(u)).unwrap_or_default();
-                        out.push((
-                            a.base.at.millis(),
-                            format!("{} · {}", a.base.kind, a.base.subject),
-                            who,
-                            Some(a.id.clone()),
-                        ));
-                    }
-                }
-            }
-        });
-        out.sort_by_key(|e| std::cmp::Reverse(e.0));
-        out
-    };
-    view! {
-        <ol class="timeline">
-            {move || {
-                items()
-                    .into_iter()
-                    .map(|(at, text, who, link)| {
-                        let when = i18n.date(crate::domain::Timestamp::from_millis(at));
-                        view! {
-                            <li>
-                                {match link {
-                                    Some(id) => view! { <A href=format!("/r/{id}")>{text}</A> }.into_any(),
-                                    None => view! { <span>{text}</span> }.into_any(),
-                                }}
-                                <span class="muted">" · "{when}" · "{who}</span>
-                            </li>
-                        }
-                    })
-                    .collect_view()
-            }}
-        </ol>
-    }
-}
-
-/// Logs an activity on the deal and sets its next follow-up in one go.
-#[component]
-fn LogActivity(id: DocId, opp: Memo<Option<OpportunityView>>) -> impl IntoView {
-    let i18n = I18n::use_i18n();
-    let ctx = Ctx::use_ctx();
-    let kind = RwSignal::new(ActivityKind::Call);
-    let subject = RwSignal::new(String::new());
-    let next = RwSignal::new(String::new());
-    let submit = move |e: leptos::ev::SubmitEvent| {
-        e.prevent_default();
-        let (Some(me), Some(o)) = (ctx.me_id(), opp.get_untracked()) else { return };
-        let text = subject.get_untracked().trim().to_string();
-        if text.is_empty() {
-            return;
-        }
-        let next_at = parse_date_input(&next.get_untracked());
-        let (k, store, id) = (kind.get_untracked(), ctx.store, id.clone());
-        subject.set(String::new());
-        next.set(String::new());
-        ctx.run(async move {
-            let t = now();
-            let mut a = Activity::new(k, &text, t, &me, t)?;
-            a.customer = o.base.customer.clone();
-            a.opportunity = Some(id.clone());
-            a.team = o.base.team.clone();
-            a.next_step_at = next_at;
-            store.create_record(a).await?;
-            let fid = new_doc_id()?.to_string();
-            store
-                .update_record::<Opportunity>(id, format!("{}: {text}", i18n.t(K::LogActivity)), move |o| {
-                    o.follow_ups.push(FollowUp { id: fid, at: t, by: me, note: format!("{k}: {text}") });
-                    if next_at.is_some() {
-                        o.next_follow_up = next_at;
-                    }
-                    o.updated_at = t.max(o.updated_at);
-                    Ok(())
-                })
-                .await?;
-            Ok::<_, StoreError>(())
-        });
-    };
-    view! {
-        <form class="log-activity" on:submit=submit aria-label=move || i18n.t(K::LogActivity)>
-            <h3>{move || i18n.t(K::LogActivity)}</h3>
-            <label class="field-label">
-                <span>{move || i18n.t(K::ActivityKind)}</span>
-                <select class="field-input" on:change=move |e| {
-                    if let Ok(k) = ActivityKind::parse(&event_target_value(&e)) {
-                        kind.set(k);
-                    }
-                }>
-                    {ActivityKind::ALL
-                        .iter()
-                        .map(|k| view! { <option value=k.as_str()>{super::list::status_text(i18n, k.as_str())}</option> })
-                        .collect_view()}
-                </select>
-            </label>
-            <label class="field-label">
-                <span>{move || i18n.t(K::Subject)}</span>
-                <input class="field-input" required=true prop:value=move || subject.get() on:input=move |e| subject.set(event_target_value(&e)) />
-            </label>
-            <label class="field-label">
-                <span>{move || i18n.t(K::NextFollowUp)}</span>
-                <input class="field-input" type="date" prop:value=move || next.get() on:input=move |e| next.set(event_target_value(&e)) />
-            </label>
-            <button type="submit" class="primary">{move || i18n.t(K::Save)}</button>
-        </form>
     }
 }
 

@@ -8,8 +8,10 @@ use super::{customer::CustomerDetail, lead::LeadDetail, list::status_text, oppor
 use crate::domain::{Access, Activity, Contact, ContactPii, DocId, DomainError, Record, RecordKind, RecordView};
 use crate::i18n::{I18n, K};
 use crate::ui::components::ctx::Ctx;
+use crate::ui::components::custom_fields::CustomFields;
 use crate::ui::components::fields::{ReadField, TextField};
 use crate::ui::components::notes::LiveNotes;
+use crate::ui::components::owner::OwnerField;
 use crate::ui::components::presence::PresenceAvatars;
 use crate::ui::components::search::kind_label;
 
@@ -159,6 +161,7 @@ fn ContactDetail(id: DocId) -> impl IntoView {
                         c.with(|c| c.as_ref().and_then(|c| c.base.customer.as_ref()).and_then(|id| ctx.customer_name(id))).unwrap_or_default()
                     })
                 />
+                <OwnerField id=id.clone() />
                 <Show when=move || c.with(|c| c.as_ref().is_some_and(|c| c.pii.is_some()))>
                     <TextField
                         label=Signal::derive(move || i18n.t(K::Phone).to_string())
@@ -200,6 +203,7 @@ fn ContactDetail(id: DocId) -> impl IntoView {
                     />
                 </Show>
             </section>
+            <CustomFields id=id.clone() />
             <section class="card">
                 <LiveNotes id=id.clone() label=Signal::derive(move || i18n.t(K::Notes).to_string()) editable=base_w />
             </section>
@@ -242,6 +246,7 @@ fn ActivityDetail(id: DocId) -> impl IntoView {
                     })
                 />
             </section>
+            <CustomFields id=id.clone() />
             <section class="card">
                 <LiveNotes id=id.clone() label=Signal::derive(move || i18n.t(K::Notes).to_string()) editable=base_w />
             </section>
