@@ -27,7 +27,9 @@ impl DocId {
         let bad = |why: &str| DomainError::invalid("id", format!("{text:?} is not a document id: {why}"));
         let raw = bs58::decode(text).with_check(None).into_vec().map_err(|e| bad(&e.to_string()))?;
         let bytes: [u8; 16] = raw.try_into().map_err(|_| bad("not 16 bytes"))?;
-        Ok(DocId::from_bytes(bytes))
+        // Base58 text and bytes map one to one, so the text is kept as given (no second encode + checksum:
+        // ids are parsed by the ten thousand at a cold start).
+        Ok(DocId { bytes, text: text.to_string() })
     }
 
     pub fn bytes(&self) -> &[u8; 16] {
@@ -138,6 +140,13 @@ mod tests {
     fn doc_id_round_trips_through_text() {
         let id = DocId::from_bytes([7; 16]);
         assert_eq!(DocId::parse(id.as_str()).unwrap(), id);
+        // The parsed text is kept as given: it must be the canonical encoding, leading zero bytes included.
+        for bytes in [[0u8; 16], [255; 16], [0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13], *b"0123456789abcdef"]
+        {
+            let id = DocId::from_bytes(bytes);
+            let back = DocId::parse(id.as_str()).unwrap();
+            assert_eq!((back.bytes(), back.as_str()), (id.bytes(), id.as_str()));
+        }
     }
 
     #[test]
