@@ -121,6 +121,24 @@ impl I18n {
         format_money(self.0.get(), m)
     }
 
+    /// Money in short form for headline figures: `CN¥2.5M` / `¥249万` (`Intl` compact notation).
+    pub fn money_compact(&self, m: &Money) -> String {
+        let l = self.0.get();
+        let major = m.amount_minor as f64 / 10f64.powi(minor_exponent(&m.currency));
+        let f = with_formatter(l, &format!("money-compact:{}", m.currency), |l| {
+            let o = js_sys::Object::new();
+            set(&o, "style", "currency");
+            set(&o, "currency", m.currency.as_str());
+            set(&o, "notation", "compact");
+            set(&o, "maximumSignificantDigits", 3.0);
+            js_sys::Intl::NumberFormat::new(&locales(l), &o).format()
+        });
+        f.call1(&JsValue::NULL, &JsValue::from_f64(major))
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_else(|| m.to_string())
+    }
+
     /// A calendar date (UTC instant shown in the browser's time zone), e.g. `Mar 1, 2026` / `2026年3月1日`.
     pub fn date(&self, t: Timestamp) -> String {
         format_date(self.0.get(), t)

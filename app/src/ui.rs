@@ -9,6 +9,7 @@
 //! Components render and dispatch; state and rules come from `crate::store` (the data layer) and
 //! `crate::domain` (policy, operations, analytics). Every control has an accessible name.
 
+mod api;
 mod components;
 mod pages;
 
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/r/:id") view=pages::record::RecordPage />
                             <Route path=path!("/new/:kind") view=pages::new_record::NewRecordPage />
                             <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage />
+                            <Route path=path!("/exports") view=pages::exports::ExportsPage />
                         </Routes>
                     </components::shell::Shell>
                 </Router>

@@ -13,6 +13,9 @@ use super::{
     OpportunityView, StageId,
 };
 
+mod period;
+pub use period::{in_period, Period};
+
 /// Active deals currently in one stage.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StageStat {

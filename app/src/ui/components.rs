@@ -1,5 +1,6 @@
 //! Reusable pieces of the client.
 
+pub mod chart;
 pub mod ctx;
 pub mod custom_fields;
 pub mod fields;

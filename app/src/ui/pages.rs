@@ -3,6 +3,7 @@
 pub mod board;
 pub mod customer;
 pub mod dashboard;
+pub mod exports;
 pub mod lead;
 pub mod list;
 pub mod new_record;

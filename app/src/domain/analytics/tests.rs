@@ -240,3 +240,19 @@ fn customer_base_numbers() {
     let empty = customer_stats(&[], &[], &[], &company(), now);
     assert_eq!((empty.churn_rate, empty.repurchase_rate, empty.average_satisfaction), (None, None, None));
 }
+
+#[test]
+fn a_period_keeps_open_deals_and_those_closed_in_it() {
+    let b = book();
+    let all = refs(&b);
+    let start = T0.plus_days(7);
+    let kept: Vec<u8> = in_period(&all, Some(start)).iter().map(|o| o.id.bytes()[0]).collect();
+    // Open: 1, 6. Closed on or after day 7: 2 (+10), 5 (+20), 7 (+8). Not 3 (+4) or 4 (+6).
+    assert_eq!(kept, vec![1, 2, 5, 6, 7]);
+    assert!(close(win_rate(&in_period(&all, Some(start))), 2.0 / 3.0));
+    assert_eq!(in_period(&all, None).len(), all.len());
+    // After every close: only the open deals remain, and no win rate.
+    let late = in_period(&all, Some(T0.plus_days(30)));
+    assert_eq!(late.len(), 2);
+    assert_eq!(win_rate(&late), None);
+}

@@ -64,14 +64,15 @@ fn Nav() -> impl IntoView {
     let i18n = I18n::use_i18n();
     let ctx = Ctx::use_ctx();
     let location = use_location();
-    let items: [(&'static str, K, &'static str, Option<RecordKind>); 7] = [
+    let items: [(&'static str, K, &'static str, Option<RecordKind>); 8] = [
         ("/", K::Today, "today", None),
         ("/board", K::Pipeline, "board", Some(RecordKind::Opportunity)),
         ("/leads", K::Leads, "lead", Some(RecordKind::Lead)),
         ("/opportunities", K::DealsTab, "deal", Some(RecordKind::Opportunity)),
         ("/customers", K::Customers, "customer", Some(RecordKind::Customer)),
         ("/contacts", K::Contacts, "contact", Some(RecordKind::Contact)),
-        ("/dashboard", K::Dashboard, "chart", Some(RecordKind::Opportunity)),
+        ("/dashboard", K::DashboardTab, "chart", Some(RecordKind::Opportunity)),
+        ("/exports", K::Exports, "export", None),
     ];
     view! {
         <nav class="nav" aria-label=move || i18n.t(K::Navigation)>
@@ -87,7 +88,7 @@ fn Nav() -> impl IntoView {
                         <Show when=visible>
                             <A
                                 href=href
-                                attr:class=if href == "/dashboard" { "nav-item nav-secondary" } else { "nav-item" }
+                                attr:class=if href == "/exports" { "nav-item nav-secondary" } else { "nav-item" }
                                 attr:aria-current=move || current().then_some("page")
                             >
                                 <Icon name=icon />
@@ -219,6 +220,7 @@ pub fn Icon(name: &'static str) -> impl IntoView {
         "customer" => "M4 21V7l8-4 8 4v14h-6v-6h-4v6zm4-10h2V9H8zm6 0h2V9h-2z",
         "contact" => "M12 4a4 4 0 1 1 0 8 4 4 0 0 1 0-8zm0 10c4.4 0 8 2 8 4.5V21H4v-2.5C4 16 7.6 14 12 14z",
         "chart" => "M4 20V10h3v10zm6.5 0V4h3v16zM17 20v-7h3v7z",
+        "export" => "M11 3h2v9.2l3.3-3.3 1.4 1.4L12 16l-5.7-5.7 1.4-1.4 3.3 3.3zM4 18h16v2H4z",
         _ => "",
     };
     view! {
