@@ -10,6 +10,8 @@
 //! - `replica`: [`Replica`], the device's slice: documents, materialized views (rebuilt on every change,
 //!   stored beside the documents) and the user's index (a document leaving it is deleted).
 //! - `notes`: live notes editing against Automerge cursors (what a notes box shows, where its edits land).
+//! - `pace`: [`ViewPace`], when views changed by sync are published (at once, or spaced under load).
+//! - `view_list`: the UI's sorted view lists, and merging a burst of changes into one in one pass.
 //! - `ops`: domain operations (stage moves, win/lose, lead conversion) run on the replica's documents.
 //! - `idb` (feature `ui`): the IndexedDB [`Storage`].
 //! - `client` (feature `ui`): [`ClientStore`], the Leptos context the UI reads and acts through.
@@ -23,8 +25,10 @@ mod idb;
 mod memory;
 pub mod notes;
 mod ops;
+mod pace;
 mod replica;
 mod storage;
+mod view_list;
 
 #[cfg(feature = "ui")]
 pub use client::{new_doc_id, view_notes, ClientStore};
@@ -36,8 +40,10 @@ pub use error::StoreError;
 pub use idb::IdbStorage;
 pub use memory::MemoryStorage;
 pub use ops::{ConvertInput, Converted, CustomerPick, Known, NewIds, Touched};
+pub use pace::{PaceAction, ViewPace};
 pub use replica::{entry_group, read_index, IndexDiff, IndexEntry, Replica};
-pub use storage::{ChunkWrite, DocMeta, Storage};
+pub use storage::{ChunkWrite, DocMeta, Storage, ViewKinds, WriteBatch};
+pub use view_list::{apply_changes, position};
 
 // What the UI needs next to `ClientStore`, in one place.
 pub use crate::domain::RecordView;

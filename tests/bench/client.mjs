@@ -142,11 +142,16 @@ function pageProbe() {
   once('board_card', '.card.deal', () => {
     // "The board responds": the first input event after the cards appear, and until its result is on screen.
     setTimeout(() => {
-      const month = document.querySelector('.board-page input[type=month]');
+      // The close-month filter: a select of the months that occur (older builds: an input[type=month]).
+      const isMonth = (v) => /^\d{4}-\d{2}$/.test(v);
+      const month = [...document.querySelectorAll('.board-page select')].find((s) => [...s.options].some((o) => isMonth(o.value)))
+        ?? document.querySelector('.board-page input[type=month]');
       if (!month) return;
       const before = boardCounts();
       const d = new Date();
-      const value = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
+      const value = month.tagName === 'SELECT'
+        ? [...month.options].find((o) => isMonth(o.value)).value
+        : `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`;
       marks.board_input = now();
       month.value = value;
       month.dispatchEvent(new Event('change', { bubbles: true }));
@@ -169,6 +174,9 @@ async function probe(page) {
     ...window.__bench,
     wasm_memory_bytes: window.__benchWasm?.exports?.memory?.buffer?.byteLength ?? null,
     controlled: !!navigator.serviceWorker?.controller,
+    // The client's own start-up marks (performance.mark 'crm:*'), ms since navigation.
+    start_marks: Object.fromEntries(performance.getEntriesByType('mark')
+      .filter((m) => m.name.startsWith('crm:')).map((m) => [m.name.slice(4), Math.round(m.startTime)])),
   }));
 }
 
@@ -464,13 +472,14 @@ async function main() {
     page = await ctx.newPage();
     watch(page, result.errors);
     await page.goto(server.url + '/board');
-    const board = await waitProbe(page, 'board_updated_frame', 120_000);
+    const board = await waitProbe(page, 'board_updated_frame', 30_000);
     await sleep(2000);
     const boardHeap = await heap(page);
     result.offline_cold = {
       list_paint_ms: round(off.list_row_frame, 0),
       list_first_row_dom_ms: round(off.list_row, 0),
       wasm_instantiated_ms: round(off.wasm_instantiated, 0),
+      start_marks: off.start_marks,
       customers_listed: listedOffline,
       badge: offBadge,
       controlled_by_sw: off.controlled,
@@ -482,6 +491,7 @@ async function main() {
       heap_after_board: boardHeap,
     };
     log(`offline: list paint ${result.offline_cold.list_paint_ms} ms, board cards ${result.offline_cold.board_cards_ms} ms, responds ${result.offline_cold.board_responds_ms} ms`);
+    log(`offline start marks (ms): wasm ${result.offline_cold.wasm_instantiated_ms}, ${JSON.stringify(off.start_marks)}`);
     await ctx.setOffline(false);
 
     // e. edit-to-other-screen latency through the relay.

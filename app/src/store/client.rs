@@ -2,6 +2,17 @@
 //!
 //! Every action runs in this order: local Automerge change → IndexedDB (awaited) → view signal → sync.
 //! When an action's future resolves `Ok`, the edit is durable on this device.
+//!
+//! `client/signals.rs` holds the reactive state ([`Signals`]); `client/start.rs` opening the device's
+//! store at start-up and sign-in.
+
+mod signals;
+mod start;
+
+pub(crate) use signals::Signals;
+use signals::{kind_index, position};
+pub(crate) use start::mark;
+use start::{open_replica, register_service_worker};
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -12,7 +23,8 @@ use leptos::task::spawn_local;
 
 use super::notes::{self, NotesSeen};
 use super::{
-    ConvertInput, Converted, CustomerPick, IdbStorage, Known, NewIds, Replica, Storage as _, StoreError, Touched,
+    ConvertInput, Converted, CustomerPick, IdbStorage, Known, NewIds, PaceAction, Replica, Storage as _, StoreError,
+    Touched, ViewPace,
 };
 use crate::domain::records::{Companion, Record};
 use crate::domain::{
@@ -31,114 +43,6 @@ pub(crate) const REPACK_WHEN_SYNCED: usize = 1000;
 /// The kv key of the user whose data this device holds.
 const USER_KEY: &str = "user";
 
-fn kind_index(kind: RecordKind) -> usize {
-    RecordKind::ALL.iter().position(|k| *k == kind).unwrap_or(0)
-}
-
-/// The views of one kind, sorted by record id (binary search; one copy of each view on the device).
-type ViewList = RwSignal<Vec<RecordView>>;
-
-/// The reactive state. All `Copy`.
-#[derive(Clone, Copy)]
-pub(crate) struct Signals {
-    pub session: RwSignal<Option<Session>>,
-    pub ready: RwSignal<bool>,
-    pub directory: RwSignal<Option<Directory>>,
-    pub views: [ViewList; 5],
-    pub status: RwSignal<SyncStatus>,
-    pub refusals: RwSignal<Vec<Refusal>>,
-    pub presence: RwSignal<HashMap<DocId, Vec<Presence>>>,
-    pub versions: RwSignal<HashMap<DocId, u64>>,
-    pub last_error: RwSignal<Option<String>>,
-}
-
-fn position(list: &[RecordView], id: &DocId) -> Result<usize, usize> {
-    list.binary_search_by(|v| v.id().cmp(id))
-}
-
-impl Signals {
-    fn new() -> Self {
-        Signals {
-            session: RwSignal::new(None),
-            ready: RwSignal::new(false),
-            directory: RwSignal::new(None),
-            views: std::array::from_fn(|_| RwSignal::new(Vec::new())),
-            status: RwSignal::new(SyncStatus::Offline),
-            refusals: RwSignal::new(Vec::new()),
-            presence: RwSignal::new(HashMap::new()),
-            versions: RwSignal::new(HashMap::new()),
-            last_error: RwSignal::new(None),
-        }
-    }
-
-    /// Replaces every view (start-up, sign-in).
-    pub fn reset_views(&self, views: Vec<RecordView>) {
-        let mut lists: [Vec<RecordView>; 5] = Default::default();
-        for v in views {
-            lists[kind_index(v.kind())].push(v);
-        }
-        for (sig, mut list) in self.views.iter().zip(lists) {
-            list.sort_by(|a, b| a.id().cmp(b.id()));
-            sig.set(list);
-        }
-    }
-
-    /// Puts or removes many views with one notification per kind touched (a first sync delivers thousands).
-    pub fn set_views(&self, views: Vec<(DocId, Option<RecordView>)>) {
-        let mut per_kind: [Vec<(DocId, Option<RecordView>)>; 5] = Default::default();
-        for (id, view) in views {
-            match &view {
-                Some(v) => {
-                    let i = kind_index(v.kind());
-                    let same = self.views[i].with_untracked(|l| position(l, &id).ok().map(|p| &l[p]) == Some(v));
-                    if !same {
-                        per_kind[i].push((id, view));
-                    }
-                }
-                None => {
-                    for (i, list) in self.views.iter().enumerate() {
-                        if list.with_untracked(|l| position(l, &id).is_ok()) {
-                            per_kind[i].push((id.clone(), None));
-                        }
-                    }
-                }
-            }
-        }
-        let mut bumped = Vec::new();
-        for (list, changes) in self.views.iter().zip(per_kind) {
-            if changes.is_empty() {
-                continue;
-            }
-            list.update(|l| {
-                for (id, v) in changes {
-                    match (position(l, &id), v) {
-                        (Ok(p), Some(v)) => l[p] = v,
-                        (Err(p), Some(v)) => l.insert(p, v),
-                        (Ok(p), None) => {
-                            l.remove(p);
-                        }
-                        (Err(_), None) => {}
-                    }
-                    bumped.push(id);
-                }
-            });
-        }
-        if !bumped.is_empty() {
-            self.versions.update(|v| {
-                for id in bumped {
-                    *v.entry(id).or_default() += 1;
-                }
-            });
-        }
-    }
-
-    pub fn error(&self, e: impl std::fmt::Display) {
-        let msg = e.to_string();
-        web_sys::console::warn_1(&msg.clone().into());
-        self.last_error.set(Some(msg));
-    }
-}
-
 /// The client's state behind the signals.
 pub(crate) struct Core {
     pub sigs: Signals,
@@ -146,33 +50,39 @@ pub(crate) struct Core {
     pub net: RefCell<Net>,
     /// Records the UI has open (document holds and presence), with open counts.
     pub open: RefCell<HashMap<DocId, u32>>,
-    /// View changes from sync, published together every [`VIEW_FLUSH_MS`].
+    /// View changes from sync waiting for a paced publication (see [`ViewPace`]).
     pub pending_views: RefCell<Option<BTreeMap<DocId, Option<RecordView>>>>,
+    /// When sync's view changes are published: at once, or spaced while a bulk sync runs.
+    pub pace: RefCell<ViewPace>,
     /// A repack of the stored views is running.
     pub repacking: std::cell::Cell<bool>,
 }
 
-/// How long view changes from sync are gathered before the signals are notified.
-const VIEW_FLUSH_MS: u32 = 40;
-
 impl Core {
-    /// Publishes a record's view after a change that came from sync, batched with others arriving within
-    /// [`VIEW_FLUSH_MS`]. A local edit in between publishes at once and drops the queued (older) view.
-    pub fn queue_view(self: &Rc<Self>, id: &DocId, view: Option<RecordView>) {
-        let mut pending = self.pending_views.borrow_mut();
-        match pending.as_mut() {
-            Some(views) => {
-                views.insert(id.clone(), view);
+    /// Publishes views changed by sync: at once when sync is quiet (a live edit from someone else), else
+    /// together with others at most every [`crate::store::pace::BUSY_GAP_MS`] (a bulk sync). A local edit
+    /// in between publishes at once and drops the kept (older) view.
+    pub fn publish_remote(self: &Rc<Self>, views: Vec<(DocId, Option<RecordView>)>) {
+        if views.is_empty() {
+            return;
+        }
+        let pending = self.net.borrow().unsynced_len();
+        let now = js_sys::Date::now();
+        let action = self.pace.borrow_mut().offer(now, pending);
+        match action {
+            PaceAction::Now => self.sigs.set_views(views),
+            PaceAction::Join | PaceAction::After(_) => {
+                self.pending_views.borrow_mut().get_or_insert_with(BTreeMap::new).extend(views);
             }
-            None => {
-                *pending = Some(BTreeMap::from([(id.clone(), view)]));
-                let core = self.clone();
-                spawn_local(async move {
-                    gloo_timers::future::TimeoutFuture::new(VIEW_FLUSH_MS).await;
-                    let views = core.pending_views.borrow_mut().take().unwrap_or_default();
-                    core.sigs.set_views(views.into_iter().collect());
-                });
-            }
+        }
+        if let PaceAction::After(ms) = action {
+            let core = self.clone();
+            spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(ms).await;
+                let views = core.pending_views.borrow_mut().take().unwrap_or_default();
+                core.pace.borrow_mut().flushed(js_sys::Date::now());
+                core.sigs.set_views(views.into_iter().collect());
+            });
         }
     }
 
@@ -258,6 +168,7 @@ impl ClientStore {
             net: RefCell::new(Net::default()),
             open: RefCell::new(HashMap::new()),
             pending_views: RefCell::new(None),
+            pace: RefCell::new(ViewPace::default()),
             repacking: std::cell::Cell::new(false),
         });
         let store = ClientStore { core: StoredValue::new_local(core.clone()), sigs };
@@ -635,14 +546,6 @@ fn publish(core: &Rc<Core>, touched: Touched) {
     }
 }
 
-/// Registers `/sw.js` (the app shell offline). Failure (e.g. an http origin other than localhost) only
-/// costs the offline start.
-fn register_service_worker() {
-    let Some(window) = web_sys::window() else { return };
-    let sw = window.navigator().service_worker();
-    let _ = sw.register("/sw.js");
-}
-
 /// The notes text of any view.
 pub fn view_notes(v: &RecordView) -> String {
     match v {
@@ -652,36 +555,4 @@ pub fn view_notes(v: &RecordView) -> String {
         RecordView::Contact(v) => v.base.notes.as_str().to_string(),
         RecordView::Activity(v) => v.base.notes.as_str().to_string(),
     }
-}
-
-/// Opens IndexedDB for `session`'s user (clearing another user's data) and publishes the stored views.
-async fn open_replica(core: &Rc<Core>, s: &Session) -> Result<(), StoreError> {
-    let open = core.replica.borrow().clone();
-    let same_user = match &open {
-        Some(rep) => rep.storage().get_kv(USER_KEY).await?.as_deref() == Some(s.user.id.as_str()),
-        None => false,
-    };
-    if !same_user {
-        // Another user's data (or none open yet): start from what IndexedDB holds for this user only.
-        core.replica.borrow_mut().take();
-        let storage = IdbStorage::open().await?;
-        let stored_user = storage.get_kv(USER_KEY).await?;
-        if stored_user.as_deref().is_some_and(|u| u != s.user.id.as_str()) {
-            storage.clear().await?;
-        }
-        storage.put_kv(USER_KEY, Some(s.user.id.as_str().to_string())).await?;
-        let (rep, views) = Replica::open(storage, LOADED_CAP).await?;
-        *core.replica.borrow_mut() = Some(Rc::new(rep));
-        core.sigs.reset_views(views);
-    }
-    let rep = core.replica()?;
-    // The index as stored (documents that left it while we were away are deleted at the next sync).
-    if let Err(e) = rep.apply_index(&s.index_doc).await {
-        core.sigs.error(e);
-    }
-    match rep.directory(&s.directory_doc).await {
-        Ok(d) => core.sigs.directory.set(d),
-        Err(e) => core.sigs.error(e),
-    }
-    Ok(())
 }

@@ -6,9 +6,16 @@
 //! - A document's stored chunks always load into the document as it was after its last persisted change:
 //!   a snapshot is written and the older chunks deleted in one atomic step.
 //! - Documents are loaded on demand and dropped when nobody holds them and the cache is over its cap.
+//! - The store knows which documents storage holds ([`DocStore::learn_stored`], then every write and delete
+//!   it makes), so asking for a document this device does not have costs no storage round trip. Being in
+//!   that set only means "maybe stored": a document missing from it is certainly not stored.
+//!
+//! Persisting lives in `docs/persist.rs`.
+
+mod persist;
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use automerge::{AutoCommit, ChangeHash};
 
@@ -31,6 +38,11 @@ pub struct DocStore<S> {
     loaded: RefCell<HashMap<DocId, Loaded>>,
     tick: Cell<u64>,
     cap: usize,
+    /// Documents storage may hold (their id strings, as storage keys them): every id read by
+    /// [`DocStore::learn_stored`] plus every one written since.
+    stored: RefCell<HashSet<String>>,
+    /// Whether `stored` is complete (after [`DocStore::learn_stored`]); before, every id may be stored.
+    stored_known: Cell<bool>,
 }
 
 /// Hex strings of `heads`, sorted (the form kept in [`DocMeta::heads`]).
@@ -48,7 +60,43 @@ pub fn heads_from_hex(heads: &[String]) -> Vec<ChangeHash> {
 impl<S: Storage> DocStore<S> {
     /// A store keeping at most `cap` documents loaded that nobody holds.
     pub fn new(storage: S, cap: usize) -> Self {
-        DocStore { storage, loaded: RefCell::new(HashMap::new()), tick: Cell::new(0), cap }
+        DocStore {
+            storage,
+            loaded: RefCell::new(HashMap::new()),
+            tick: Cell::new(0),
+            cap,
+            stored: RefCell::new(HashSet::new()),
+            stored_known: Cell::new(false),
+        }
+    }
+
+    /// Reads which documents storage holds (one key scan), so that later lookups of documents this device
+    /// does not have cost nothing.
+    pub async fn learn_stored(&self) -> Result<(), StoreError> {
+        let ids = self.storage.doc_keys().await?;
+        // A union: a document written while the scan ran stays known.
+        self.stored.borrow_mut().extend(ids);
+        self.stored_known.set(true);
+        Ok(())
+    }
+
+    /// False only when `id` is certainly not in storage.
+    pub fn maybe_stored(&self, id: &DocId) -> bool {
+        !self.stored_known.get() || self.stored.borrow().contains(id.as_str())
+    }
+
+    fn mark_stored(&self, id: &DocId) {
+        if !self.stored.borrow().contains(id.as_str()) {
+            self.stored.borrow_mut().insert(id.as_str().to_string());
+        }
+    }
+
+    /// The stored metadata of `id` (no storage read when it is certainly not stored).
+    pub async fn stored_meta(&self, id: &DocId) -> Result<Option<DocMeta>, StoreError> {
+        if !self.maybe_stored(id) {
+            return Ok(None);
+        }
+        self.storage.meta(id).await
     }
 
     pub fn storage(&self) -> &S {
@@ -79,6 +127,9 @@ impl<S: Storage> DocStore<S> {
         if self.is_loaded(id) {
             return Ok(true);
         }
+        if !self.maybe_stored(id) {
+            return Ok(false);
+        }
         let chunks = self.storage.chunks(id).await?;
         if chunks.is_empty() {
             return Ok(false);
@@ -103,7 +154,7 @@ impl<S: Storage> DocStore<S> {
         kind: Option<&str>,
         summary: Option<String>,
     ) -> Result<(), StoreError> {
-        let mut meta = self.storage.meta(id).await?.unwrap_or_default();
+        let mut meta = self.stored_meta(id).await?.unwrap_or_default();
         if kind.is_some() {
             meta.kind = kind.map(str::to_string);
         }
@@ -185,94 +236,6 @@ impl<S: Storage> DocStore<S> {
         }
     }
 
-    /// Writes whatever changed in `id` since its last chunk (local or received changes) as a new chunk,
-    /// compacting when the document has too many.
-    pub async fn persist(&self, id: &DocId) -> Result<(), StoreError> {
-        let (seq, bytes, meta) = {
-            let mut loaded = self.loaded.borrow_mut();
-            let Some(l) = loaded.get_mut(id) else { return Ok(()) };
-            let bytes = l.doc.save_incremental();
-            if bytes.is_empty() {
-                return Ok(());
-            }
-            let seq = l.meta.next_seq;
-            l.meta.next_seq += 1;
-            l.meta.chunks += 1;
-            l.meta.heads = heads_hex(&l.doc.get_heads());
-            (seq, bytes, l.meta.clone())
-        };
-        self.storage.append_chunk(id, seq, bytes, &meta).await?;
-        if meta.chunks >= COMPACT_AFTER_CHUNKS {
-            self.compact(id).await?;
-        }
-        Ok(())
-    }
-
-    /// Like [`DocStore::persist`], also setting the document's sync state: one write for both (received
-    /// changes), or a metadata-only write when only the sync state moved.
-    pub async fn persist_with_sync_state(&self, id: &DocId, state: Option<Vec<u8>>) -> Result<(), StoreError> {
-        let meta_only = {
-            let mut loaded = self.loaded.borrow_mut();
-            let Some(l) = loaded.get_mut(id) else { return Ok(()) };
-            let moved = l.meta.sync_state != state;
-            l.meta.sync_state = state;
-            let unchanged = heads_hex(&l.doc.get_heads()) == l.meta.heads;
-            (moved && unchanged).then(|| l.meta.clone())
-        };
-        match meta_only {
-            Some(meta) => self.storage.put_meta(id, &meta).await,
-            None => self.persist(id).await,
-        }
-    }
-
-    /// Persists many documents at once, each with its sync state (see
-    /// [`DocStore::persist_with_sync_state`]): one storage transaction for a burst of received changes.
-    pub async fn persist_many(&self, items: Vec<(DocId, Option<Vec<u8>>)>) -> Result<(), StoreError> {
-        let mut writes = Vec::new();
-        let mut compact = Vec::new();
-        for (id, state) in items {
-            let mut loaded = self.loaded.borrow_mut();
-            let Some(l) = loaded.get_mut(&id) else { continue };
-            let moved = l.meta.sync_state != state;
-            l.meta.sync_state = state;
-            let bytes = l.doc.save_incremental();
-            if bytes.is_empty() {
-                if moved {
-                    writes.push((id, None, l.meta.clone()));
-                }
-                continue;
-            }
-            let seq = l.meta.next_seq;
-            l.meta.next_seq += 1;
-            l.meta.chunks += 1;
-            l.meta.heads = heads_hex(&l.doc.get_heads());
-            if l.meta.chunks >= COMPACT_AFTER_CHUNKS {
-                compact.push(id.clone());
-            }
-            writes.push((id, Some((seq, bytes)), l.meta.clone()));
-        }
-        self.storage.append_chunks(writes).await?;
-        for id in compact {
-            self.compact(&id).await?;
-        }
-        Ok(())
-    }
-
-    /// Replaces a document's chunks by one snapshot.
-    pub async fn compact(&self, id: &DocId) -> Result<(), StoreError> {
-        let (seq, snapshot, meta) = {
-            let mut loaded = self.loaded.borrow_mut();
-            let Some(l) = loaded.get_mut(id) else { return Ok(()) };
-            let snapshot = l.doc.save();
-            let seq = l.meta.next_seq;
-            l.meta.next_seq += 1;
-            l.meta.chunks = 1;
-            l.meta.heads = heads_hex(&l.doc.get_heads());
-            (seq, snapshot, l.meta.clone())
-        };
-        self.storage.compact(id, seq, snapshot, &meta).await
-    }
-
     /// The metadata of a loaded document.
     pub fn meta(&self, id: &DocId) -> Option<DocMeta> {
         self.loaded.borrow().get(id).map(|l| l.meta.clone())
@@ -290,11 +253,12 @@ impl<S: Storage> DocStore<S> {
         let meta = match meta {
             Some(m) => m,
             None => {
-                let Some(mut m) = self.storage.meta(id).await? else { return Ok(()) };
+                let Some(mut m) = self.stored_meta(id).await? else { return Ok(()) };
                 f(&mut m);
                 m
             }
         };
+        self.mark_stored(id);
         self.storage.put_meta(id, &meta).await
     }
 
@@ -333,27 +297,10 @@ impl<S: Storage> DocStore<S> {
         self.loaded.borrow_mut().remove(id);
     }
 
-    /// Replaces a document by `doc` (the relay's copy after a refusal): its chunks and sync state are
-    /// dropped, holds and kind kept, and `doc` is persisted.
-    pub async fn replace(&self, id: &DocId, doc: AutoCommit) -> Result<(), StoreError> {
-        let (holds, kind) = match self.loaded.borrow().get(id) {
-            Some(l) => (l.holds, l.meta.kind.clone()),
-            None => (0, None),
-        };
-        let kind = match kind {
-            Some(k) => Some(k),
-            None => self.storage.meta(id).await?.and_then(|m| m.kind),
-        };
-        self.storage.delete_doc(id).await?;
-        let last_used = self.touch();
-        let meta = DocMeta { kind, ..DocMeta::default() };
-        self.loaded.borrow_mut().insert(id.clone(), Loaded { doc, meta, holds, last_used });
-        self.persist(id).await
-    }
-
     /// Deletes a document from memory and storage.
     pub async fn delete(&self, id: &DocId) -> Result<(), StoreError> {
         self.unload(id);
+        self.stored.borrow_mut().remove(id.as_str());
         self.storage.delete_doc(id).await
     }
 }
@@ -447,6 +394,60 @@ mod tests {
             let again = DocStore::new(store.into_storage(), 8);
             again.load(&id(5)).await.unwrap();
             assert_eq!(again.read(&id(5), |d| get_i64(d, "n")).unwrap(), Some(7), "only the new copy is stored");
+        });
+    }
+
+    #[test]
+    fn once_stored_ids_are_known_a_missing_document_costs_no_storage_read() {
+        block_on(async {
+            let store = DocStore::new(MemoryStorage::new(), 8);
+            store.insert(&id(1), AutoCommit::new(), None, None).await.unwrap();
+            store.change(&id(1), "x".into(), |d| d.put(ROOT, "n", 1).map_err(StoreError::storage)).await.unwrap();
+            let again = DocStore::new(store.into_storage(), 8);
+            assert!(again.maybe_stored(&id(7)), "unknown until learnt");
+            again.learn_stored().await.unwrap();
+            let reads = again.storage().reads();
+            assert!(!again.load(&id(7)).await.unwrap());
+            assert_eq!(again.stored_meta(&id(7)).await.unwrap(), None);
+            assert_eq!(again.storage().reads(), reads, "no read for a document storage does not hold");
+            assert!(again.load(&id(1)).await.unwrap(), "a stored one still loads");
+            // Written after the scan: known too; deleted: gone.
+            again.insert(&id(8), AutoCommit::new(), None, None).await.unwrap();
+            again.change(&id(8), "y".into(), |d| d.put(ROOT, "n", 8).map_err(StoreError::storage)).await.unwrap();
+            again.unload(&id(8));
+            assert!(again.load(&id(8)).await.unwrap());
+            again.delete(&id(8)).await.unwrap();
+            assert!(!again.maybe_stored(&id(8)));
+            assert!(!again.load(&id(8)).await.unwrap());
+        });
+    }
+
+    #[test]
+    fn a_burst_of_received_documents_is_one_write_and_reloads_whole() {
+        block_on(async {
+            let store = DocStore::new(MemoryStorage::new(), 4);
+            store.learn_stored().await.unwrap();
+            let ids: Vec<DocId> = (10..60).map(id).collect();
+            for (n, d) in ids.iter().enumerate() {
+                store.insert_fresh(d);
+                store.hold(d);
+                let mut remote = AutoCommit::new();
+                remote.put(ROOT, "n", n as i64).unwrap();
+                store.write(d, |doc| doc.merge(&mut remote).unwrap()).unwrap();
+            }
+            let writes = store.storage().writes();
+            store.persist_many(ids.iter().map(|d| (d.clone(), Some(vec![1, 2, 3]))).collect()).await.unwrap();
+            assert_eq!(store.storage().writes(), writes + 1, "one write for the whole burst");
+            for d in &ids {
+                store.release(d);
+            }
+            assert!(store.loaded_count() <= 4, "released documents are evicted down to the cap");
+            let again = DocStore::new(store.into_storage(), 4);
+            for (n, d) in ids.iter().enumerate() {
+                assert!(again.load(d).await.unwrap());
+                assert_eq!(again.read(d, |doc| get_i64(doc, "n")).unwrap(), Some(n as i64));
+                assert_eq!(again.meta(d).unwrap().sync_state, Some(vec![1, 2, 3]));
+            }
         });
     }
 

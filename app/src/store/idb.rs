@@ -7,9 +7,9 @@
 
 use idb::{Database, DatabaseEvent, Factory, KeyRange, ObjectStoreParams, Query, TransactionMode};
 use js_sys::{Array, Uint8Array};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
-use super::{storage::ChunkWrite, DocMeta, Storage, StoreError};
+use super::{storage::ChunkWrite, DocMeta, Storage, StoreError, ViewKinds, WriteBatch};
 use crate::domain::DocId;
 
 const DB_NAME: &str = "crm";
@@ -18,7 +18,7 @@ const CHUNKS: &str = "chunks";
 const META: &str = "meta";
 const VIEWS: &str = "views";
 const KV: &str = "kv";
-/// Views packed many to a record (`id\tjson` lines), rebuilt by [`Storage::repack`].
+/// Views packed many to a record (`id\tjson` lines, keyed `kind/n`), rebuilt by [`Storage::repack`].
 const PACKS: &str = "view_packs";
 /// Ids of views written or deleted since the last repack.
 const DIRTY: &str = "view_dirty";
@@ -181,6 +181,46 @@ impl Storage for IdbStorage {
             .collect())
     }
 
+    async fn doc_keys(&self) -> Result<Vec<String>, StoreError> {
+        let tx = self.db.transaction(&[META], TransactionMode::ReadOnly).map_err(err)?;
+        let keys = tx.object_store(META).map_err(err)?.get_all_keys(None, None).map_err(err)?.await.map_err(err)?;
+        Ok(keys.into_iter().filter_map(|k| k.as_string()).collect())
+    }
+
+    /// Chunks, metadata and views of a burst in one transaction: requests of one transaction complete in
+    /// order, so only the commit is awaited.
+    async fn write_batch(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let tx = self.db.transaction(&[CHUNKS, META, VIEWS, DIRTY], TransactionMode::ReadWrite).map_err(err)?;
+        let chunks = tx.object_store(CHUNKS).map_err(err)?;
+        let metas = tx.object_store(META).map_err(err)?;
+        for (doc, chunk, meta) in batch.docs {
+            if let Some((seq, bytes)) = chunk {
+                let value: JsValue = Uint8Array::from(bytes.as_slice()).into();
+                chunks.put(&value, Some(&chunk_key(&doc, seq))).map_err(err)?;
+            }
+            metas.put(&meta_json(&meta)?, Some(&JsValue::from_str(doc.as_str()))).map_err(err)?;
+        }
+        let views = tx.object_store(VIEWS).map_err(err)?;
+        let dirty = tx.object_store(DIRTY).map_err(err)?;
+        for (id, json) in batch.views {
+            let key = JsValue::from_str(id.as_str());
+            match json {
+                Some(json) => {
+                    views.put(&JsValue::from_str(&json), Some(&key)).map_err(err)?;
+                }
+                None => {
+                    views.delete(key.clone()).map_err(err)?;
+                }
+            }
+            dirty.put(&JsValue::TRUE, Some(&key)).map_err(err)?;
+        }
+        tx.commit().map_err(err)?.await.map_err(err)?;
+        Ok(())
+    }
+
     async fn delete_doc(&self, doc: &DocId) -> Result<(), StoreError> {
         let tx = self.db.transaction(&[CHUNKS, META], TransactionMode::ReadWrite).map_err(err)?;
         tx.object_store(CHUNKS).map_err(err)?.delete(doc_range(doc, u32::MAX)?).map_err(err)?.await.map_err(err)?;
@@ -258,6 +298,71 @@ impl Storage for IdbStorage {
         Ok(views.into_iter().collect())
     }
 
+    /// Like [`IdbStorage::all_views`], handing each wanted view's JSON to `f` straight from the pack text
+    /// (one pack in wasm memory at a time, no per-view copies): the start-up path. Packs are keyed
+    /// `kind/n`, so reading one kind reads only its packs.
+    async fn each_view(&self, which: ViewKinds, f: &mut dyn FnMut(&str)) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[VIEWS, DIRTY, PACKS], TransactionMode::ReadOnly).map_err(err)?;
+        let dirty_keys =
+            tx.object_store(DIRTY).map_err(err)?.get_all_keys(None, None).map_err(err)?.await.map_err(err)?;
+        if dirty_keys.len() > MAX_DIRTY_READS {
+            drop(tx);
+            for (_, json) in self.all_strings(VIEWS).await? {
+                if which.wants(&json) {
+                    f(&json);
+                }
+            }
+            return Ok(());
+        }
+        let packs = tx.object_store(PACKS).map_err(err)?;
+        let (keys, values) = match which {
+            ViewKinds::Only(kind) => {
+                let range: Query = KeyRange::bound(
+                    &JsValue::from_str(&format!("{kind}/")),
+                    &JsValue::from_str(&format!("{kind}/\u{ffff}")),
+                    None,
+                    None,
+                )
+                .map_err(err)?
+                .into();
+                let keys = packs.get_all_keys(Some(range.clone()), None).map_err(err)?.await.map_err(err)?;
+                let values = packs.get_all(Some(range), None).map_err(err)?.await.map_err(err)?;
+                (keys, values)
+            }
+            _ => {
+                let keys = packs.get_all_keys(None, None).map_err(err)?.await.map_err(err)?;
+                let values = packs.get_all(None, None).map_err(err)?.await.map_err(err)?;
+                (keys, values)
+            }
+        };
+        super::client::mark("crm:packs-fetched");
+        // Views changed since packing come from the views store instead (or are gone).
+        let dirty: std::collections::HashSet<String> = dirty_keys.iter().filter_map(|k| k.as_string()).collect();
+        for (key, pack) in keys.iter().zip(values) {
+            // `kind/n`; packs from older builds (numbered) hold every kind.
+            let pack_kind = key.as_string().and_then(|k| k.split_once('/').map(|(kind, _)| kind.to_string()));
+            if pack_kind.is_some() && !which.wants_kind(pack_kind.as_deref()) {
+                continue;
+            }
+            let Some(text) = pack.as_string() else { continue };
+            for line in text.lines() {
+                let Some((id, json)) = line.split_once('\t') else { continue };
+                if !dirty.contains(id) && (pack_kind.is_some() || which.wants(json)) {
+                    f(json);
+                }
+            }
+        }
+        let os = tx.object_store(VIEWS).map_err(err)?;
+        for key in dirty_keys {
+            if let Some(json) = os.get(key).map_err(err)?.await.map_err(err)?.and_then(|v| v.as_string()) {
+                if which.wants(&json) {
+                    f(&json);
+                }
+            }
+        }
+        Ok(())
+    }
+
     async fn unpacked_views(&self) -> Result<usize, StoreError> {
         let tx = self.db.transaction(&[DIRTY], TransactionMode::ReadOnly).map_err(err)?;
         let n = tx.object_store(DIRTY).map_err(err)?.count(None).map_err(err)?.await.map_err(err)?;
@@ -273,17 +378,25 @@ impl Storage for IdbStorage {
         let values = views.get_all(None, None).map_err(err)?.await.map_err(err)?;
         let packs = tx.object_store(PACKS).map_err(err)?;
         packs.clear().map_err(err)?;
-        let pairs: Vec<(String, String)> =
-            keys.into_iter().zip(values).filter_map(|(k, v)| Some((k.as_string()?, v.as_string()?))).collect();
-        for (n, chunk) in pairs.chunks(VIEWS_PER_PACK).enumerate() {
-            let mut text = String::new();
-            for (id, json) in chunk {
-                text.push_str(id);
-                text.push('\t');
-                text.push_str(json);
-                text.push('\n');
+        // Built in JS strings, not wasm memory: tens of MB of views would otherwise raise the wasm heap's
+        // high-water mark for good. Grouped by kind (`kind/n`), so a start-up can read one kind first.
+        let tab = js_sys::JsString::from("\t");
+        let mut groups: std::collections::BTreeMap<String, Array> = std::collections::BTreeMap::new();
+        for (k, v) in keys.iter().zip(values) {
+            let (Some(k), Some(v)) = (k.dyn_ref::<js_sys::JsString>(), v.dyn_ref::<js_sys::JsString>()) else {
+                continue;
+            };
+            // The kind is in the JSON's first few characters: copy only those into wasm.
+            let head: String = v.slice(0, 40).into();
+            let kind = ViewKinds::kind_of(&head).unwrap_or("other").to_string();
+            groups.entry(kind).or_insert_with(Array::new).push(&k.concat(&tab).concat(v));
+        }
+        for (kind, lines) in groups {
+            let lines: Vec<JsValue> = lines.iter().collect();
+            for (n, chunk) in lines.chunks(VIEWS_PER_PACK).enumerate() {
+                let text: JsValue = chunk.iter().collect::<Array>().join("\n").into();
+                packs.put(&text, Some(&JsValue::from_str(&format!("{kind}/{n}")))).map_err(err)?;
             }
-            packs.put(&JsValue::from_str(&text), Some(&JsValue::from_f64(n as f64))).map_err(err)?;
         }
         tx.object_store(DIRTY).map_err(err)?.clear().map_err(err)?;
         tx.commit().map_err(err)?.await.map_err(err)?;

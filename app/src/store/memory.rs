@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use super::{DocMeta, Storage, StoreError};
+use super::{DocMeta, Storage, StoreError, WriteBatch};
 use crate::domain::DocId;
 
 #[derive(Default)]
@@ -14,11 +14,13 @@ struct Tables {
     kv: BTreeMap<String, String>,
 }
 
-/// Storage that lives as long as the value; writes are counted so tests can see what was written.
+/// Storage that lives as long as the value; writes and per-document reads are counted so tests can see
+/// what reached storage.
 #[derive(Default)]
 pub struct MemoryStorage {
     tables: RefCell<Tables>,
     writes: RefCell<u64>,
+    reads: RefCell<u64>,
 }
 
 impl MemoryStorage {
@@ -39,10 +41,20 @@ impl MemoryStorage {
     fn wrote(&self) {
         *self.writes.borrow_mut() += 1;
     }
+
+    /// How many single-document reads (chunks, metadata, a view) have happened.
+    pub fn reads(&self) -> u64 {
+        *self.reads.borrow()
+    }
+
+    fn read(&self) {
+        *self.reads.borrow_mut() += 1;
+    }
 }
 
 impl Storage for MemoryStorage {
     async fn chunks(&self, doc: &DocId) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.read();
         let t = self.tables.borrow();
         Ok(t.chunks.range((doc.clone(), 0)..=(doc.clone(), u32::MAX)).map(|(_, b)| b.clone()).collect())
     }
@@ -71,6 +83,7 @@ impl Storage for MemoryStorage {
     }
 
     async fn meta(&self, doc: &DocId) -> Result<Option<DocMeta>, StoreError> {
+        self.read();
         Ok(self.tables.borrow().meta.get(doc).cloned())
     }
 
@@ -99,6 +112,7 @@ impl Storage for MemoryStorage {
     }
 
     async fn get_view(&self, record: &DocId) -> Result<Option<String>, StoreError> {
+        self.read();
         Ok(self.tables.borrow().views.get(record).cloned())
     }
 
@@ -110,6 +124,24 @@ impl Storage for MemoryStorage {
 
     async fn all_views(&self) -> Result<Vec<(DocId, String)>, StoreError> {
         Ok(self.tables.borrow().views.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+    }
+
+    async fn write_batch(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        let mut t = self.tables.borrow_mut();
+        for (doc, chunk, meta) in batch.docs {
+            if let Some((seq, bytes)) = chunk {
+                t.chunks.insert((doc.clone(), seq), bytes);
+            }
+            t.meta.insert(doc, meta);
+        }
+        for (id, json) in batch.views {
+            match json {
+                Some(json) => t.views.insert(id, json),
+                None => t.views.remove(&id),
+            };
+        }
+        self.wrote();
+        Ok(())
     }
 
     async fn get_kv(&self, key: &str) -> Result<Option<String>, StoreError> {

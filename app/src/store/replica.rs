@@ -5,59 +5,25 @@
 //! - After any change to a record's main or companion document (local or received), its view in memory and
 //!   in storage is rebuilt from the documents ([`Replica::refresh_view`]).
 //! - A document that leaves the user's index is deleted from the device, with its view.
+//!
+//! The index (reading it, applying a new version) lives in `replica/index.rs`.
+
+mod index;
+
+pub use index::{entry_group, read_index, IndexDiff, IndexEntry};
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use automerge::{AutoCommit, ObjType, ReadDoc, ROOT};
 
-use super::{DocStore, Storage, StoreError};
+use super::{DocStore, Storage, StoreError, ViewKinds, WriteBatch};
 use crate::domain::docs::{self, DocKind};
 use crate::domain::records::{Companion, Record};
 use crate::domain::{
-    companion_groups, Activity, Contact, Customer, Directory, DocId, DomainError, FieldGroup, Lead, Opportunity,
-    RecordKind, RecordView, Timestamp, UserId,
+    companion_groups, Activity, Contact, Customer, Directory, DocId, DomainError, Lead, Opportunity, RecordKind,
+    RecordView, Timestamp, UserId,
 };
-
-/// The kv key under which the last applied index (its doc ids) is kept.
-const INDEX_KEY: &str = "index_docs";
-
-/// One entry of the user's index document.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IndexEntry {
-    /// The document's kind as the index says it (`lead`, …, `money`, `pii`, `service`).
-    pub kind: String,
-    /// The record the document belongs to (its own id for main documents).
-    pub record: DocId,
-}
-
-/// What changed when a new version of the index was applied.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IndexDiff {
-    pub added: Vec<DocId>,
-    /// Deleted from the device.
-    pub removed: Vec<DocId>,
-    /// Records whose views were removed (`None`) or rebuilt because of it.
-    pub touched_records: Vec<(DocId, Option<RecordView>)>,
-}
-
-/// Reads the `docs` map of an index document.
-pub fn read_index<D: ReadDoc>(doc: &D) -> BTreeMap<DocId, IndexEntry> {
-    let mut out = BTreeMap::new();
-    let Ok(Some((_, docs))) = doc.get(ROOT, "docs") else { return out };
-    for key in doc.keys(&docs) {
-        let Ok(id) = DocId::parse(&key) else { continue };
-        let Ok(Some((_, entry))) = doc.get(&docs, key.as_str()) else { continue };
-        let text = |k: &str| -> Option<String> {
-            let (v, _) = doc.get(&entry, k).ok().flatten()?;
-            v.as_str().map(str::to_string)
-        };
-        let Some(kind) = text("kind") else { continue };
-        let record = text("record").and_then(|r| DocId::parse(&r).ok()).unwrap_or_else(|| id.clone());
-        out.insert(id, IndexEntry { kind, record });
-    }
-    out
-}
 
 /// The loaded documents, the views and the index of one signed-in user on this device.
 ///
@@ -72,17 +38,43 @@ pub struct Replica<S> {
 impl<S: Storage> Replica<S> {
     /// Opens the replica and returns the stored views (not the documents: those load when needed).
     pub async fn open(storage: S, cap: usize) -> Result<(Self, Vec<RecordView>), StoreError> {
-        let mut views = Vec::new();
-        let mut kinds = BTreeMap::new();
-        for (id, json) in storage.all_views().await? {
-            // A view that no longer parses (older build) is rebuilt from its documents when next touched.
-            if let Ok(v) = serde_json::from_str::<RecordView>(&json) {
-                kinds.insert(id, v.kind());
-                views.push(v);
-            }
-        }
-        let rep = Replica { docs: DocStore::new(storage, cap), kinds: RefCell::new(kinds), index: RefCell::default() };
+        Self::open_first(storage, cap, None).await
+    }
+
+    /// Opens the replica, reading only the stored views of kind `first` (all with `None`): the current
+    /// screen's, so it paints before the rest is read with [`Replica::read_other_views`]. (Reading and
+    /// parsing tens of thousands of views is the bulk of a cold start.)
+    pub async fn open_first(
+        storage: S,
+        cap: usize,
+        first: Option<RecordKind>,
+    ) -> Result<(Self, Vec<RecordView>), StoreError> {
+        let rep = Replica { docs: DocStore::new(storage, cap), kinds: RefCell::default(), index: RefCell::default() };
+        let which = first.map_or(ViewKinds::All, |k| ViewKinds::Only(k.as_str()));
+        let views = rep.read_views(which).await?;
         Ok((rep, views))
+    }
+
+    /// The stored views of every kind but `first` (after [`Replica::open_first`]).
+    pub async fn read_other_views(&self, first: RecordKind) -> Result<Vec<RecordView>, StoreError> {
+        self.read_views(ViewKinds::AllBut(first.as_str())).await
+    }
+
+    async fn read_views(&self, which: ViewKinds) -> Result<Vec<RecordView>, StoreError> {
+        let mut views: Vec<RecordView> = Vec::new();
+        self.storage()
+            .each_view(which, &mut |json| {
+                // A view that no longer parses (older build) is rebuilt from its documents when next touched.
+                if let Ok(v) = serde_json::from_str::<RecordView>(json) {
+                    views.push(v);
+                }
+            })
+            .await?;
+        let mut kinds = self.kinds.borrow_mut();
+        for v in &views {
+            kinds.insert(v.id().clone(), v.kind());
+        }
+        Ok(views)
     }
 
     pub fn docs(&self) -> &DocStore<S> {
@@ -149,25 +141,51 @@ impl<S: Storage> Replica<S> {
     /// [`Replica::refresh_view`] for many records, with one storage write for all the views. A record
     /// whose view cannot be built yet (a companion that arrived before its record) is skipped.
     pub async fn refresh_views(&self, records: &[DocId]) -> Result<Vec<(DocId, Option<RecordView>)>, StoreError> {
-        let mut out = Vec::new();
-        let mut writes = Vec::new();
+        let views = self.build_views(records).await?;
+        self.store_received(Vec::new(), &views).await?;
+        Ok(views)
+    }
+
+    /// Builds the views of `records` from their documents, in memory only (store them with
+    /// [`Replica::store_received`]). `None`: the record's main document is not here (its view goes). A
+    /// record whose view cannot be built yet (a companion that arrived before its record) is skipped.
+    pub async fn build_views(&self, records: &[DocId]) -> Result<Vec<(DocId, Option<RecordView>)>, StoreError> {
+        let mut out = Vec::with_capacity(records.len());
         for record in records {
             match self.build_view(record).await {
-                Ok(Some(view)) => {
-                    writes.push((record.clone(), serde_json::to_string(&view).map_err(StoreError::storage)?));
-                    self.kinds.borrow_mut().insert(record.clone(), view.kind());
-                    out.push((record.clone(), Some(view)));
-                }
-                Ok(None) => {
-                    self.drop_view(record).await?;
-                    out.push((record.clone(), None));
-                }
+                Ok(view) => out.push((record.clone(), view)),
                 Err(StoreError::Corrupt { .. }) | Err(StoreError::Domain(_)) => {}
                 Err(e) => return Err(e),
             }
         }
-        self.storage().put_views(writes).await?;
         Ok(out)
+    }
+
+    /// Stores a burst of received changes in one storage write: each document's new chunk with its sync
+    /// state (`docs`, documents loaded here), and `views` as built by [`Replica::build_views`]. Documents
+    /// that reach the compaction threshold are compacted after.
+    pub async fn store_received(
+        &self,
+        docs: Vec<(DocId, Option<Vec<u8>>)>,
+        views: &[(DocId, Option<RecordView>)],
+    ) -> Result<(), StoreError> {
+        let taken = self.docs.take_writes(docs);
+        let mut view_writes = Vec::with_capacity(views.len());
+        for (record, view) in views {
+            match view {
+                Some(v) => {
+                    view_writes.push((record.clone(), Some(serde_json::to_string(v).map_err(StoreError::storage)?)));
+                    self.kinds.borrow_mut().insert(record.clone(), v.kind());
+                }
+                None => {
+                    if self.kinds.borrow_mut().remove(record).is_some() {
+                        view_writes.push((record.clone(), None));
+                    }
+                }
+            }
+        }
+        self.storage().write_batch(WriteBatch { docs: taken.writes, views: view_writes }).await?;
+        self.docs.compact_all(&taken.compact).await
     }
 
     /// Builds a record's view from its documents (`None`: its main document is not here).
@@ -319,43 +337,6 @@ impl<S: Storage> Replica<S> {
         }
     }
 
-    /// The index as last applied.
-    pub fn index(&self) -> BTreeMap<DocId, IndexEntry> {
-        self.index.borrow().clone()
-    }
-
-    /// Applies the (loaded) index document: remembers its entries, deletes from the device every document
-    /// that was in the previous index and is not in this one, and removes or rebuilds the views concerned.
-    pub async fn apply_index(&self, index_doc: &DocId) -> Result<IndexDiff, StoreError> {
-        self.docs.load(index_doc).await?;
-        let Some(entries) = self.docs.read(index_doc, read_index) else { return Ok(IndexDiff::default()) };
-        let previous: BTreeSet<DocId> = match self.storage().get_kv(INDEX_KEY).await? {
-            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
-            None => BTreeSet::new(),
-        };
-        let current: BTreeSet<DocId> = entries.keys().cloned().collect();
-        let mut diff = IndexDiff {
-            added: current.difference(&previous).cloned().collect(),
-            removed: previous.difference(&current).cloned().collect(),
-            touched_records: Vec::new(),
-        };
-        let old = std::mem::replace(&mut *self.index.borrow_mut(), entries);
-        for id in &diff.removed {
-            let record = old.get(id).map(|e| e.record.clone()).unwrap_or_else(|| id.clone());
-            self.docs.delete(id).await?;
-            let view = if &record == id {
-                self.drop_view(id).await?;
-                None
-            } else {
-                self.refresh_view(&record).await?
-            };
-            diff.touched_records.push((record, view));
-        }
-        let json = serde_json::to_string(&current).map_err(StoreError::storage)?;
-        self.storage().put_kv(INDEX_KEY, Some(json)).await?;
-        Ok(diff)
-    }
-
     /// The summaries of `id`'s local edits the relay has not acknowledged (what a refusal rolls back).
     pub async fn unacknowledged_edits(&self, id: &DocId) -> Result<Vec<String>, StoreError> {
         Ok(match self.docs.meta(id) {
@@ -393,15 +374,10 @@ impl HeadsLen for AutoCommit {
     }
 }
 
-/// `FieldGroup` of an index entry's kind, if it names a companion.
-pub fn entry_group(entry: &IndexEntry) -> Option<FieldGroup> {
-    FieldGroup::parse(&entry.kind).filter(|g| *g != FieldGroup::Base)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::LeadPii;
+    use crate::domain::{FieldGroup, LeadPii};
     use crate::store::MemoryStorage;
     use automerge::transaction::Transactable;
 
@@ -438,7 +414,17 @@ mod tests {
             let RecordView::Lead(v) = r.view(&lead_id()).await.unwrap().unwrap() else { panic!("not a lead") };
             assert_eq!(v.pii.unwrap().phone, "123");
 
-            let (again, views) = Replica::open(r.docs.into_storage(), 16).await.unwrap();
+            let storage = r.docs.into_storage();
+            let (first, views) = Replica::open_first(storage, 16, Some(RecordKind::Customer)).await.unwrap();
+            assert!(views.is_empty(), "only customers read first");
+            assert_eq!(first.view_count(), 0);
+            assert_eq!(first.read_other_views(RecordKind::Customer).await.unwrap().len(), 1, "then the lead");
+            assert_eq!(first.view_count(), 1);
+            let (lead_first, views) =
+                Replica::open_first(first.docs.into_storage(), 16, Some(RecordKind::Lead)).await.unwrap();
+            assert_eq!(views.len(), 1, "the kind is read from the JSON's first field");
+            assert!(lead_first.read_other_views(RecordKind::Lead).await.unwrap().is_empty());
+            let (again, views) = Replica::open(lead_first.docs.into_storage(), 16).await.unwrap();
             assert_eq!(again.view_count(), 1);
             assert_eq!(views.len(), 1);
             assert_eq!(again.docs().loaded_count(), 0, "views are read without loading documents");
@@ -467,6 +453,39 @@ mod tests {
                 r.splice_notes(&DocId::from_bytes([1; 16]), 0, 0, "x").await,
                 Err(StoreError::NotFound(_))
             ));
+        });
+    }
+
+    #[test]
+    fn received_records_and_companions_are_stored_with_their_views_in_one_write() {
+        block_on(async {
+            // What another device created: a lead with its pii.
+            let author = with_lead().await;
+            let pii = LeadPii { phone: "123".into(), email: "a@b.c".into() };
+            author.create_companion(&lead_id(), &pii, now(), &rep1()).await.unwrap();
+            let pii_id = lead_id().companion(FieldGroup::Pii);
+            let copy = |id: &DocId| author.docs().write(id, |d| d.clone()).unwrap();
+            let (main, comp) = (copy(&lead_id()), copy(&pii_id));
+
+            let (r, _) = Replica::open(MemoryStorage::new(), 1).await.unwrap();
+            r.docs().learn_stored().await.unwrap();
+            for (id, mut doc) in [(lead_id(), main), (pii_id.clone(), comp)] {
+                r.docs().insert_fresh(&id);
+                r.docs().hold(&id);
+                r.docs().write(&id, |d| d.merge(&mut doc).unwrap()).unwrap();
+            }
+            let views = r.build_views(&[lead_id()]).await.unwrap();
+            let RecordView::Lead(v) = views[0].1.clone().unwrap() else { panic!("not a lead") };
+            assert_eq!(v.pii.unwrap().phone, "123", "built from both documents in memory");
+            let (reads, writes) = (r.storage().reads(), r.storage().writes());
+            r.store_received(vec![(lead_id(), None), (pii_id.clone(), None)], &views).await.unwrap();
+            assert_eq!(r.storage().writes(), writes + 1, "documents and views in one write");
+            assert_eq!(r.storage().reads(), reads);
+
+            let (again, views) = Replica::open(r.docs.into_storage(), 16).await.unwrap();
+            assert_eq!(views.len(), 1);
+            assert_eq!(again.view(&lead_id()).await.unwrap().unwrap().title(), "Acme visit");
+            assert!(again.docs().load(&pii_id).await.unwrap(), "the companion is stored");
         });
     }
 

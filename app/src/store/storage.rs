@@ -37,6 +37,50 @@ pub struct DocMeta {
 /// One document's part of a batched write: its new chunk (`seq`, bytes), if any, and its metadata.
 pub type ChunkWrite = (DocId, Option<(u32, Vec<u8>)>, DocMeta);
 
+/// What one burst of received changes writes, atomically: documents' new chunks and metadata, and the
+/// views rebuilt from them.
+#[derive(Debug, Default)]
+pub struct WriteBatch {
+    pub docs: Vec<ChunkWrite>,
+    /// Views to put (`Some(json)`) or delete (`None`), by record id.
+    pub views: Vec<(DocId, Option<String>)>,
+}
+
+impl WriteBatch {
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty() && self.views.is_empty()
+    }
+}
+
+/// Which stored views a start-up read wants, by record kind (`lead`, `customer`, …).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewKinds {
+    All,
+    Only(&'static str),
+    AllBut(&'static str),
+}
+
+impl ViewKinds {
+    /// The kind of a view's JSON, read from its first field (views are tagged first: `{"kind":"lead",…`).
+    pub fn kind_of(json: &str) -> Option<&str> {
+        let rest = json.strip_prefix("{\"kind\":\"")?;
+        rest.split_once('"').map(|(k, _)| k)
+    }
+
+    /// Whether a view of kind `kind` (None: unknown) is wanted.
+    pub fn wants_kind(self, kind: Option<&str>) -> bool {
+        match self {
+            ViewKinds::All => true,
+            ViewKinds::Only(k) => kind == Some(k),
+            ViewKinds::AllBut(k) => kind != Some(k),
+        }
+    }
+
+    pub fn wants(self, json: &str) -> bool {
+        self.wants_kind(Self::kind_of(json))
+    }
+}
+
 /// A persistence backend. Single-threaded (the browser), hence no `Send` bounds.
 #[allow(async_fn_in_trait)]
 pub trait Storage {
@@ -67,6 +111,11 @@ pub trait Storage {
     async fn meta(&self, doc: &DocId) -> Result<Option<DocMeta>, StoreError>;
     async fn put_meta(&self, doc: &DocId, meta: &DocMeta) -> Result<(), StoreError>;
     async fn all_meta(&self) -> Result<Vec<(DocId, DocMeta)>, StoreError>;
+    /// The ids of every stored document (those with metadata) as stored, without reading the metadata
+    /// (nor checking each id: a start-up path).
+    async fn doc_keys(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.all_meta().await?.into_iter().map(|(id, _)| id.as_str().to_string()).collect())
+    }
     /// Deletes a document's chunks and metadata.
     async fn delete_doc(&self, doc: &DocId) -> Result<(), StoreError>;
     async fn put_view(&self, record: &DocId, json: String) -> Result<(), StoreError>;
@@ -79,7 +128,32 @@ pub trait Storage {
         Ok(())
     }
     async fn delete_view(&self, record: &DocId) -> Result<(), StoreError>;
+    /// Writes a [`WriteBatch`] in one atomic step where the backend can (one IndexedDB transaction).
+    async fn write_batch(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        self.append_chunks(batch.docs).await?;
+        let mut puts = Vec::new();
+        for (id, json) in batch.views {
+            match json {
+                Some(json) => puts.push((id, json)),
+                None => self.delete_view(&id).await?,
+            }
+        }
+        if !puts.is_empty() {
+            self.put_views(puts).await?;
+        }
+        Ok(())
+    }
     async fn all_views(&self) -> Result<Vec<(DocId, String)>, StoreError>;
+    /// Calls `f` with the JSON of every stored view `which` selects (the start-up read), without collecting
+    /// them first.
+    async fn each_view(&self, which: ViewKinds, f: &mut dyn FnMut(&str)) -> Result<(), StoreError> {
+        for (_, json) in self.all_views().await? {
+            if which.wants(&json) {
+                f(&json);
+            }
+        }
+        Ok(())
+    }
     /// How many views changed since the last [`Storage::repack`] (backends without packs: 0).
     async fn unpacked_views(&self) -> Result<usize, StoreError> {
         Ok(0)

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use automerge::sync::{self, Have, MessageFlags, MessageVersion, SyncDoc};
 use automerge::{AutoCommit, ChangeHash};
 
+use super::window::RequestWindow;
 use crate::domain::DocId;
 use crate::protocol::{Ephemeral, Join, Message, Peer, PeerId, PeerMetadata, SyncData, PROTOCOL_V1};
 
@@ -32,11 +33,16 @@ struct DocSync {
     unavailable: bool,
 }
 
+/// How many greeted documents may wait for their first answer at once (see [`RequestWindow`]).
+pub const MAX_IN_FLIGHT: usize = 1024;
+
 /// One socket's worth of sync state.
 pub struct SyncSession {
     me: PeerId,
     relay: Option<PeerId>,
     docs: HashMap<DocId, DocSync>,
+    /// Documents waiting to be greeted, and the greetings not yet answered.
+    window: RequestWindow,
     ephemeral_session: String,
     ephemeral_count: u64,
 }
@@ -52,7 +58,26 @@ pub enum Unloaded {
 
 impl SyncSession {
     pub fn new(me: PeerId, ephemeral_session: String) -> Self {
-        SyncSession { me, relay: None, docs: HashMap::new(), ephemeral_session, ephemeral_count: 0 }
+        SyncSession {
+            me,
+            relay: None,
+            docs: HashMap::new(),
+            window: RequestWindow::new(MAX_IN_FLIGHT),
+            ephemeral_session,
+            ephemeral_count: 0,
+        }
+    }
+
+    /// The documents waiting to be greeted on this socket. Every received frame about a document frees its
+    /// slot ([`SyncSession::receive`], [`SyncSession::receive_unloaded`], [`SyncSession::mark_unavailable`],
+    /// [`SyncSession::answered`]).
+    pub fn window(&mut self) -> &mut RequestWindow {
+        &mut self.window
+    }
+
+    /// A frame about `id` arrived that this session does not otherwise see (an `error`).
+    pub fn answered(&mut self, id: &DocId) {
+        self.window.answered(id);
     }
 
     pub fn me(&self) -> &PeerId {
@@ -124,19 +149,15 @@ impl SyncSession {
             flags: Some(flags),
             version: MessageVersion::V1,
         };
-        let state = sync::State {
-            shared_heads: heads.clone(),
-            last_sent_heads: heads,
-            have_responded: true,
-            in_flight: true,
-            ..Default::default()
-        };
+        let mut state = settled_state(heads.clone(), heads, None);
+        state.in_flight = true;
         self.docs.insert(id.clone(), DocSync { state, unloaded: true, unavailable: false });
         self.frame(id, msg.encode(), false)
     }
 
     /// Looks at a frame for a document greeted unloaded.
     pub fn receive_unloaded(&mut self, id: &DocId, data: &[u8]) -> Result<Unloaded, SyncError> {
+        self.window.answered(id);
         let msg = sync::Message::decode(data)
             .map_err(|e| SyncError::BadMessage { doc: id.clone(), message: e.to_string() })?;
         let Some(d) = self.docs.get_mut(id) else { return Ok(Unloaded::Load) };
@@ -150,6 +171,7 @@ impl SyncSession {
 
     /// Applies a received sync message to the (now loaded) document and returns the answer, if any.
     pub fn receive(&mut self, id: &DocId, doc: &mut AutoCommit, data: &[u8]) -> Result<Option<Message>, SyncError> {
+        self.window.answered(id);
         let bad = |e: &dyn std::fmt::Display| SyncError::BadMessage { doc: id.clone(), message: e.to_string() };
         let msg = sync::Message::decode(data).map_err(|e| bad(&e))?;
         let d = self.docs.entry(id.clone()).or_insert_with(|| DocSync {
@@ -163,12 +185,30 @@ impl SyncSession {
         Ok(self.generate(id, doc))
     }
 
-    /// The frame that carries a local change of a tracked, loaded document (None if nothing to send).
+    /// The frame that carries a local change of a tracked document, now loaded (None if nothing to send).
+    /// A document greeted unloaded or settled sends its change at once: its state says the relay has
+    /// everything up to the shared heads.
     pub fn local_change(&mut self, id: &DocId, doc: &mut AutoCommit) -> Option<Message> {
-        if self.docs.get(id).is_none_or(|d| d.unloaded) {
-            return None;
-        }
+        self.docs.get_mut(id)?.unloaded = false;
         self.generate(id, doc)
+    }
+
+    /// `id` is in sync and stored: keep only what the next exchange needs (the shared heads), not the
+    /// bloom filters and sent hashes of the last one, and let the document be unloaded. A first sync of
+    /// tens of thousands of documents would otherwise keep all of those for the whole session.
+    pub fn settle(&mut self, id: &DocId) {
+        let Some(d) = self.docs.get_mut(id) else { return };
+        let s = &d.state;
+        if d.unavailable {
+            return;
+        }
+        let Some(theirs) = s.their_heads.clone() else { return };
+        if !same(&theirs, &s.shared_heads) {
+            return;
+        }
+        d.state = settled_state(s.shared_heads.clone(), s.last_sent_heads.clone(), s.their_capabilities.clone());
+        d.state.their_heads = Some(theirs);
+        d.unloaded = true;
     }
 
     fn generate(&mut self, id: &DocId, doc: &mut AutoCommit) -> Option<Message> {
@@ -196,6 +236,7 @@ impl SyncSession {
 
     /// The relay answered `doc-unavailable`.
     pub fn mark_unavailable(&mut self, id: &DocId) {
+        self.window.answered(id);
         if let Some(d) = self.docs.get_mut(id) {
             d.unavailable = true;
             d.state.in_flight = false;
@@ -204,6 +245,7 @@ impl SyncSession {
 
     /// Stops tracking a document (deleted, or being reset to the relay's copy).
     pub fn forget(&mut self, id: &DocId) {
+        self.window.remove(id);
         self.docs.remove(id);
     }
 
@@ -219,6 +261,21 @@ impl SyncSession {
             count: self.ephemeral_count,
             data,
         }))
+    }
+}
+
+/// A sync state for a document both sides have up to `shared`: what we last said was `sent`, and the relay
+/// is taken to have everything up to `shared` (so a local change goes out in the next message; if the relay
+/// turns out to lack something it says so and the protocol repairs it).
+fn settled_state(shared: Vec<ChangeHash>, sent: Vec<ChangeHash>, caps: Option<Vec<sync::Capability>>) -> sync::State {
+    sync::State {
+        their_have: Some(vec![Have { last_sync: shared.clone(), bloom: Default::default() }]),
+        their_need: Some(Vec::new()),
+        shared_heads: shared,
+        last_sent_heads: sent,
+        have_responded: true,
+        their_capabilities: caps,
+        ..Default::default()
     }
 }
 
@@ -376,6 +433,82 @@ mod tests {
         converge(&mut s, &id(), &mut ours, answer, &mut relay, &mut relay_state);
         assert_eq!(ours.get(ROOT, "n").unwrap().unwrap().0.as_i64(), Some(2));
         assert!(s.in_sync(&id(), &ours.get_heads()));
+    }
+
+    #[test]
+    fn a_settled_document_sends_its_next_local_change_at_once() {
+        let mut relay = AutoCommit::new();
+        relay.put(ROOT, "n", 1).unwrap();
+        relay.commit();
+        let mut relay_state = sync::State::new();
+        let mut s = SyncSession::new(PeerId::new("me"), "e".into());
+        s.on_peer(&relay_peer()).unwrap();
+        let mut ours = AutoCommit::new();
+        let first = s.begin_loaded(&id(), &mut ours, None);
+        converge(&mut s, &id(), &mut ours, first, &mut relay, &mut relay_state);
+        assert!(s.in_sync(&id(), &ours.get_heads()));
+        s.settle(&id());
+        assert!(s.is_unloaded(&id()) && s.in_sync(&id(), &ours.get_heads()), "settled: still in sync");
+
+        ours.put(ROOT, "n", 2).unwrap();
+        ours.commit();
+        let (_, bytes) = data(s.local_change(&id(), &mut ours)).unwrap();
+        let msg = sync::Message::decode(&bytes).unwrap();
+        assert_eq!(msg.changes.len(), 1, "the change travels in the first message");
+        relay.sync().receive_sync_message(&mut relay_state, msg).unwrap();
+        assert_eq!(relay.get(ROOT, "n").unwrap().unwrap().0.as_i64(), Some(2));
+        // And the relay's answer settles it again.
+        let reply = relay.sync().generate_sync_message(&mut relay_state).map(|m| m.encode());
+        if let Some(reply) = reply {
+            assert!(s.receive(&id(), &mut ours, &reply).unwrap().is_none());
+        }
+        assert!(s.in_sync(&id(), &ours.get_heads()));
+
+        // A document greeted unloaded also sends a local change at once once loaded.
+        let mut s2 = SyncSession::new(PeerId::new("me"), "e".into());
+        s2.on_peer(&relay_peer()).unwrap();
+        s2.begin_unloaded(&id(), ours.get_heads());
+        ours.put(ROOT, "n", 3).unwrap();
+        ours.commit();
+        let (_, bytes) = data(s2.local_change(&id(), &mut ours)).unwrap();
+        assert_eq!(sync::Message::decode(&bytes).unwrap().changes.len(), 1);
+    }
+
+    #[test]
+    fn received_frames_free_the_request_window() {
+        use crate::sync::Greeting;
+        let mut s = SyncSession::new(PeerId::new("me"), "e".into());
+        s.on_peer(&relay_peer()).unwrap();
+        let ids: Vec<DocId> = (0..(MAX_IN_FLIGHT + 2) as u16)
+            .map(|n| {
+                let mut b = [7u8; 16];
+                b[..2].copy_from_slice(&n.to_be_bytes());
+                DocId::from_bytes(b)
+            })
+            .collect();
+        for d in &ids {
+            assert!(s.window().push(d.clone(), Greeting::Fresh));
+        }
+        let mut greeted = Vec::new();
+        while let Some((d, _)) = s.window().take_next() {
+            let mut empty = AutoCommit::new();
+            assert!(matches!(s.begin_loaded(&d, &mut empty, None), Some(Message::Request(_))));
+            greeted.push(d);
+        }
+        assert_eq!(greeted.len(), MAX_IN_FLIGHT);
+        // The relay's answers: a document, an unavailable one, and an undecodable frame all free slots.
+        let mut relay = AutoCommit::new();
+        relay.put(ROOT, "kind", "lead").unwrap();
+        relay.commit();
+        let reply = relay.sync().generate_sync_message(&mut sync::State::new()).unwrap().encode();
+        let mut doc = AutoCommit::new();
+        s.receive(&greeted[0], &mut doc, &reply).unwrap();
+        s.mark_unavailable(&greeted[1]);
+        assert!(s.receive(&greeted[2], &mut AutoCommit::new(), b"junk").is_err());
+        let next: Vec<DocId> = std::iter::from_fn(|| s.window().take_next().map(|(d, _)| d)).collect();
+        assert_eq!(next, ids[MAX_IN_FLIGHT..].to_vec(), "two slots freed, two queued documents go");
+        s.forget(&greeted[3]);
+        assert_eq!(s.window().in_flight(), MAX_IN_FLIGHT - 2);
     }
 
     #[test]
