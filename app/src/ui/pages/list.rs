@@ -109,9 +109,11 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
     let owner = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
 
-    // While thousands of records stream in (first sync), re-filter at most every 300 ms, not per record.
+    // While thousands of records stream in (first sync), re-filter at most every 300 ms, not per record; but
+    // while the list shows nothing yet (a cold start's first views), show them at once.
     let version = RwSignal::new(0u64);
     let scheduled = StoredValue::new(false);
+    let shown_len = StoredValue::new(0usize);
     Effect::new(move |_| {
         records.track();
         if scheduled.get_value() {
@@ -121,9 +123,10 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
         set_timeout(
             move || {
                 scheduled.set_value(false);
+                shown_len.set_value(records.with_untracked(Vec::len));
                 version.update(|v| *v += 1);
             },
-            std::time::Duration::from_millis(if version.get_untracked() == 0 { 0 } else { 300 }),
+            std::time::Duration::from_millis(if shown_len.get_value() == 0 { 0 } else { 300 }),
         );
     });
 
