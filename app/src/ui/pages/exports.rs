@@ -143,7 +143,11 @@ pub fn ExportsPage() -> impl IntoView {
         requests.with(|rs| rs.iter().filter(|r| Some(&r.requested_by) == me.as_ref()).cloned().collect::<Vec<_>>())
     });
     let others = Memo::new(move |_| {
-        requests.with(|rs| rs.iter().filter(|r| Some(&r.requested_by) != me2.as_ref()).cloned().collect::<Vec<_>>())
+        // Waiting decisions first, then the decided ones as history (the relay lists newest first).
+        let mut rs = requests
+            .with(|rs| rs.iter().filter(|r| Some(&r.requested_by) != me2.as_ref()).cloned().collect::<Vec<_>>());
+        rs.sort_by_key(|r| r.status != "pending");
+        rs
     });
     let disabled = move || offline.get();
     let when = move |s: &str| {
