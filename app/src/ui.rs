@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/new/:kind") view=pages::new_record::NewRecordPage />
                             <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage />
                             <Route path=path!("/exports") view=pages::exports::ExportsPage />
+                            <Route path=path!("/settings/fields") view=pages::settings::SettingsFieldsPage />
                         </Routes>
                     </components::shell::Shell>
                 </Router>

@@ -362,6 +362,32 @@ impl ClientStore {
         Ok(out)
     }
 
+    /// Runs `f` on the directory (admins only: the relay refuses anyone else's change) and saves what
+    /// changed; the directory signal shows it at once.
+    pub async fn update_directory(
+        self,
+        summary: String,
+        f: impl FnOnce(&mut Directory) -> Result<(), DomainError>,
+    ) -> Result<(), StoreError> {
+        let core = self.core();
+        let rep = core.replica()?;
+        let id = core.session().ok_or(StoreError::NotSignedIn)?.directory_doc;
+        let bad = |e: &dyn std::fmt::Display| DomainError::invalid("directory", e.to_string());
+        let dir = rep
+            .docs()
+            .change(&id, summary, |doc| -> Result<Directory, StoreError> {
+                let mut dir: Directory = autosurgeon::hydrate(doc).map_err(|e| bad(&e))?;
+                f(&mut dir)?;
+                autosurgeon::reconcile(doc, &dir).map_err(|e| bad(&e))?;
+                doc.commit();
+                Ok(dir)
+            })
+            .await?;
+        self.sigs.directory.set(Some(dir));
+        socket::local_change(&core, &id);
+        Ok(())
+    }
+
     fn context(&self) -> Result<OpContext, StoreError> {
         let core = self.core();
         let rep = core.replica()?;

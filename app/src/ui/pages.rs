@@ -9,5 +9,6 @@ pub mod list;
 pub mod new_record;
 pub mod opportunity;
 pub mod record;
+pub mod settings;
 pub mod sign_in;
 pub mod today;

@@ -74,6 +74,11 @@ fn Nav() -> impl IntoView {
         ("/dashboard", K::DashboardTab, "chart", Some(RecordKind::Opportunity)),
         ("/exports", K::Exports, "export", None),
     ];
+    // Only those who may change the directory (admins) get the settings entry.
+    let may_admin = move || {
+        let Some(me) = ctx.me_id() else { return false };
+        ctx.directory().with(|d| d.as_ref().is_some_and(|d| crate::domain::may_write_directory(&me, d)))
+    };
     view! {
         <nav class="nav" aria-label=move || i18n.t(K::Navigation)>
             {items
@@ -98,6 +103,16 @@ fn Nav() -> impl IntoView {
                     }
                 })
                 .collect_view()}
+            <Show when=may_admin>
+                <A
+                    href="/settings/fields"
+                    attr:class="nav-item nav-secondary"
+                    attr:aria-current=move || location.pathname.get().starts_with("/settings").then_some("page")
+                >
+                    <Icon name="settings" />
+                    <span class="nav-label">{move || i18n.t(K::Settings)}</span>
+                </A>
+            </Show>
         </nav>
     }
 }
@@ -221,6 +236,7 @@ pub fn Icon(name: &'static str) -> impl IntoView {
         "contact" => "M12 4a4 4 0 1 1 0 8 4 4 0 0 1 0-8zm0 10c4.4 0 8 2 8 4.5V21H4v-2.5C4 16 7.6 14 12 14z",
         "chart" => "M4 20V10h3v10zm6.5 0V4h3v16zM17 20v-7h3v7z",
         "export" => "M11 3h2v9.2l3.3-3.3 1.4 1.4L12 16l-5.7-5.7 1.4-1.4 3.3 3.3zM4 18h16v2H4z",
+        "settings" => "M10 2h4l.6 2.6 1.8.8 2.3-1.4 2.8 2.8-1.4 2.3.8 1.8L22 10v4l-2.6.6-.8 1.8 1.4 2.3-2.8 2.8-2.3-1.4-1.8.8L14 22h-4l-.6-2.6-1.8-.8-2.3 1.4-2.8-2.8 1.4-2.3-.8-1.8L2 14v-4l2.6-.6.8-1.8-1.4-2.3 2.8-2.8 2.3 1.4 1.8-.8zm2 6.5a3.5 3.5 0 1 0 0 7 3.5 3.5 0 0 0 0-7z",
         _ => "",
     };
     view! {
