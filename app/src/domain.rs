@@ -40,7 +40,7 @@ mod vocab;
 #[cfg(test)]
 mod testkit;
 
-pub use custom_field::{validate_custom, CustomFieldDef, CustomFieldType, CustomValue};
+pub use custom_field::{validate_custom, validate_custom_change, CustomFieldDef, CustomFieldType, CustomValue};
 pub use directory::{ChurnRules, Directory, Team, User};
 pub use error::DomainError;
 pub use ids::{DocId, FieldId, StageId, TeamId, UserId};

@@ -143,6 +143,30 @@ pub fn validate_custom(
     Ok(())
 }
 
+/// Checks the custom values of an existing record after a change: each value the change set or altered must
+/// fit its field; values kept as they were stay valid even if their field was removed since; a required field
+/// may not be cleared, but one made required after the record was created does not block other edits.
+pub fn validate_custom_change(
+    kind: RecordKind,
+    defs: &[CustomFieldDef],
+    before: &BTreeMap<FieldId, CustomValue>,
+    after: &BTreeMap<FieldId, CustomValue>,
+) -> Result<(), DomainError> {
+    for (id, value) in after.iter().filter(|(id, v)| before.get(*id) != Some(*v)) {
+        let def = defs.iter().find(|d| &d.id == id && d.kind == kind).ok_or_else(|| {
+            DomainError::invalid(format!("custom.{id}"), format!("no such custom field for {}", kind.as_str()))
+        })?;
+        def.validate(value)?;
+    }
+    for def in defs.iter().filter(|d| d.kind == kind && d.required) {
+        let filled = |m: &BTreeMap<FieldId, CustomValue>| m.get(&def.id).is_some_and(|v| !v.is_blank());
+        if filled(before) && !filled(after) {
+            return Err(DomainError::invalid(format!("custom.{}", def.id), format!("{} is required", def.label)));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -290,18 +290,32 @@ fn only_known_keys<D: ReadDoc, T: autosurgeon::Reconcile>(
 /// Reads and validates a main record document of any kind against the directory (the relay's
 /// schema check). Returns its policy metadata (without `customer_owner`).
 pub fn validate_record_doc<D: ReadDoc>(doc: &D, dir: &Directory) -> Result<RecordMeta, DomainError> {
-    fn check<R: Record, D: ReadDoc>(doc: &D, dir: &Directory) -> Result<RecordMeta, DomainError> {
+    validate_record_change(None, doc, dir)
+}
+
+/// Reads and validates a record document after a change from `before` (`None`: a new record), the way
+/// [`Record::validate_change`] says: custom fields are checked for what the change touched.
+pub fn validate_record_change<D: ReadDoc>(
+    before: Option<&D>,
+    doc: &D,
+    dir: &Directory,
+) -> Result<RecordMeta, DomainError> {
+    fn check<R: Record, D: ReadDoc>(before: Option<&D>, doc: &D, dir: &Directory) -> Result<RecordMeta, DomainError> {
         let r: R = read_record(doc)?;
         only_known_keys(doc, &r, &HEAD_KEYS, R::KIND.as_str())?;
-        r.validate(dir)?;
+        match before.map(read_record::<R, D>) {
+            Some(Ok(old)) => r.validate_change(&old, dir)?,
+            // No readable earlier version: the whole record must hold.
+            None | Some(Err(_)) => r.validate(dir)?,
+        }
         Ok(r.meta(None))
     }
     match read_head(doc)?.kind {
-        DocKind::Record(RecordKind::Lead) => check::<Lead, _>(doc, dir),
-        DocKind::Record(RecordKind::Opportunity) => check::<Opportunity, _>(doc, dir),
-        DocKind::Record(RecordKind::Customer) => check::<Customer, _>(doc, dir),
-        DocKind::Record(RecordKind::Contact) => check::<Contact, _>(doc, dir),
-        DocKind::Record(RecordKind::Activity) => check::<Activity, _>(doc, dir),
+        DocKind::Record(RecordKind::Lead) => check::<Lead, _>(before, doc, dir),
+        DocKind::Record(RecordKind::Opportunity) => check::<Opportunity, _>(before, doc, dir),
+        DocKind::Record(RecordKind::Customer) => check::<Customer, _>(before, doc, dir),
+        DocKind::Record(RecordKind::Contact) => check::<Contact, _>(before, doc, dir),
+        DocKind::Record(RecordKind::Activity) => check::<Activity, _>(before, doc, dir),
         k => Err(DomainError::invalid("kind", format!("{:?} is not a record kind", k.as_str()))),
     }
 }

@@ -17,7 +17,7 @@ use automerge::{ScalarValue, Value, ROOT};
 use autosurgeon::ReadDoc;
 
 use super::docs::{
-    read_head, read_kind, read_meta, validate_companion_doc, validate_record_doc, DocKind, IMMUTABLE_KEYS, SCHEMA,
+    read_head, read_kind, read_meta, validate_companion_doc, validate_record_change, DocKind, IMMUTABLE_KEYS, SCHEMA,
 };
 use super::{
     access, companion_groups, may_assign, may_write_directory, Directory, DocId, DomainError, RecordMeta, Role, UserId,
@@ -141,7 +141,7 @@ fn check_main<D: ReadDoc>(
             }
         }
     }
-    validate_record_doc(after, dir).map_err(refusal)?;
+    validate_record_change(before, after, dir).map_err(refusal)?;
     Ok(())
 }
 

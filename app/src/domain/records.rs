@@ -6,7 +6,7 @@
 //! maintainer; `None` = the lead pool), `team`, `notes` (Automerge Text) and `custom` (custom field values).
 //! The document keys `kind` and `schema` are written by [`super::docs`], not held here.
 
-/// The header accessors every main record struct has (fields `created_at`, `created_by`, `owner`, `team`),
+/// The header accessors every main record struct has (fields `created_at`, `created_by`, `owner`, `team`, `custom`),
 /// written once for the five `impl Record` blocks.
 macro_rules! header_accessors {
     () => {
@@ -21,6 +21,9 @@ macro_rules! header_accessors {
         }
         fn team(&self) -> Option<&$crate::domain::TeamId> {
             self.team.as_ref()
+        }
+        fn custom(&self) -> &std::collections::BTreeMap<$crate::domain::FieldId, $crate::domain::CustomValue> {
+            &self.custom
         }
     };
 }
@@ -42,9 +45,10 @@ pub use opportunity::{FollowUp, Opportunity, OpportunityMoney, OpportunityStatus
 
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{de::DeserializeOwned, Serialize};
+use std::collections::BTreeMap;
 use std::fmt::Debug;
 
-use super::{Directory, RecordMeta};
+use super::{validate_custom, validate_custom_change, CustomValue, Directory, FieldId, RecordMeta};
 use super::{DocId, DomainError, FieldGroup, RecordKind, TeamId, Timestamp, UserId};
 
 /// The longest single-line value (names, titles, subjects).
@@ -62,8 +66,23 @@ pub trait Record: Hydrate + Reconcile + Clone + Debug + PartialEq + Serialize + 
     fn customer(&self) -> Option<&DocId> {
         None
     }
-    /// Checks every field; stage ids and custom fields against the directory.
-    fn validate(&self, dir: &Directory) -> Result<(), DomainError>;
+    /// The custom field values.
+    fn custom(&self) -> &BTreeMap<FieldId, CustomValue>;
+    /// Checks every field but the custom ones; stage ids against the directory.
+    fn validate_fields(&self, dir: &Directory) -> Result<(), DomainError>;
+    /// Checks a whole new record: every field, and every custom value against its definition (required ones
+    /// present).
+    fn validate(&self, dir: &Directory) -> Result<(), DomainError> {
+        self.validate_fields(dir)?;
+        validate_custom(Self::KIND, &dir.custom_fields, self.custom())
+    }
+    /// Checks a change from `before`: every field, and the custom values the change set or altered. Values
+    /// kept as they were stay valid after their field is removed, and a field made required after the record
+    /// was created does not block other edits (but a required value may not be cleared).
+    fn validate_change(&self, before: &Self, dir: &Directory) -> Result<(), DomainError> {
+        self.validate_fields(dir)?;
+        validate_custom_change(Self::KIND, &dir.custom_fields, before.custom(), self.custom())
+    }
 
     /// The policy's view of this record, given the linked customer's maintainer (if any).
     fn meta(&self, customer_owner: Option<UserId>) -> RecordMeta {

@@ -340,3 +340,55 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn custom_fields_are_checked_for_what_a_change_touches() {
+    use crate::domain::{CustomFieldDef, CustomFieldType, CustomValue, FieldId, RecordKind};
+    let field = |id: &str, required: bool| CustomFieldDef {
+        id: FieldId::new(id),
+        kind: RecordKind::Opportunity,
+        label: id.to_string(),
+        field_type: CustomFieldType::Text,
+        required,
+    };
+    let with = |defs: Vec<CustomFieldDef>| Directory { custom_fields: defs, ..company() };
+    let at = |dir: &Directory, before: &AutoCommit, after: &AutoCommit| {
+        check_write(&u("rep1"), dir, &rid(), &main_role(), Some(before), after)
+    };
+    let mut o = opp("rep1");
+    o.custom.insert(FieldId::new("old"), CustomValue::Text("kept".into()));
+    let mut before = created(&o);
+    let rename = edited::<Opportunity>(&mut before, |r| r.name = "Deal, renamed".into());
+
+    // The field `old` was removed since and `contract` was added as required: a rename still goes through.
+    let now = with(vec![field("contract", true)]);
+    at(&now, &before, &rename).unwrap();
+    // A value the change sets must fit a defined field.
+    let bad = edited::<Opportunity>(&mut before, |r| {
+        r.custom.insert(FieldId::new("nope"), CustomValue::Text("x".into()));
+    });
+    refused_at(at(&now, &before, &bad), "custom.nope");
+    let changed_old = edited::<Opportunity>(&mut before, |r| {
+        r.custom.insert(FieldId::new("old"), CustomValue::Text("changed".into()));
+    });
+    refused_at(at(&now, &before, &changed_old), "custom.old");
+    let wrong_type = edited::<Opportunity>(&mut before, |r| {
+        r.custom.insert(FieldId::new("contract"), CustomValue::Number(7.0));
+    });
+    refused_at(at(&now, &before, &wrong_type), "custom.contract");
+    let filled = edited::<Opportunity>(&mut before, |r| {
+        r.custom.insert(FieldId::new("contract"), CustomValue::Text("C-7".into()));
+    });
+    at(&now, &before, &filled).unwrap();
+    // Once filled, a required value may not be cleared.
+    let mut before = filled;
+    let cleared = edited::<Opportunity>(&mut before, |r| {
+        r.custom.remove(&FieldId::new("contract"));
+    });
+    refused_at(at(&now, &before, &cleared), "custom.contract");
+    // A new record must have every required field.
+    refused_at(
+        check_write::<AutoCommit>(&u("rep1"), &now, &rid(), &main_role(), None, &created(&opp("rep1"))),
+        "custom.contract",
+    );
+}

@@ -6,9 +6,7 @@ use std::collections::BTreeMap;
 
 use super::{validate_common, Record, MAX_LINE};
 use crate::domain::vocab::{self, str_enum, LongText};
-use crate::domain::{
-    validate_custom, CustomValue, Directory, DocId, DomainError, FieldId, RecordKind, TeamId, Timestamp, UserId,
-};
+use crate::domain::{CustomValue, Directory, DocId, DomainError, FieldId, RecordKind, TeamId, Timestamp, UserId};
 
 str_enum!(
     /// What kind of activity.
@@ -87,11 +85,11 @@ impl Record for Activity {
     fn customer(&self) -> Option<&DocId> {
         self.customer.as_ref()
     }
-    fn validate(&self, dir: &Directory) -> Result<(), DomainError> {
+    fn validate_fields(&self, _dir: &Directory) -> Result<(), DomainError> {
         validate_common(self.created_at, self.updated_at, &self.created_by)?;
         vocab::required_text("subject", &self.subject, MAX_LINE)?;
         vocab::max_text("outcome", &self.outcome, 2000)?;
         vocab::max_text("next_step", &self.next_step, 2000)?;
-        validate_custom(Self::KIND, &dir.custom_fields, &self.custom)
+        Ok(())
     }
 }

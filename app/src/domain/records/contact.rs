@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 use super::{validate_common, Companion, Record, MAX_LINE};
 use crate::domain::vocab::{self, LongText};
 use crate::domain::{
-    validate_custom, CustomValue, Directory, DocId, DomainError, FieldGroup, FieldId, RecordKind, TeamId, Timestamp,
-    UserId,
+    CustomValue, Directory, DocId, DomainError, FieldGroup, FieldId, RecordKind, TeamId, Timestamp, UserId,
 };
 
 /// A contact's main document (`base` group).
@@ -68,11 +67,11 @@ impl Record for Contact {
     fn customer(&self) -> Option<&DocId> {
         self.customer.as_ref()
     }
-    fn validate(&self, dir: &Directory) -> Result<(), DomainError> {
+    fn validate_fields(&self, _dir: &Directory) -> Result<(), DomainError> {
         validate_common(self.created_at, self.updated_at, &self.created_by)?;
         vocab::required_text("name", &self.name, MAX_LINE)?;
         vocab::max_text("title", &self.title, MAX_LINE)?;
-        validate_custom(Self::KIND, &dir.custom_fields, &self.custom)
+        Ok(())
     }
 }
 

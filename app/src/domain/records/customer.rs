@@ -9,8 +9,7 @@ use crate::domain::money::totals_by_currency;
 use crate::domain::time::lenient;
 use crate::domain::vocab::{self, str_enum, LongText};
 use crate::domain::{
-    validate_custom, CustomValue, Directory, DocId, DomainError, FieldGroup, FieldId, Money, RecordKind, TeamId,
-    Timestamp, UserId,
+    CustomValue, Directory, DocId, DomainError, FieldGroup, FieldId, Money, RecordKind, TeamId, Timestamp, UserId,
 };
 
 str_enum!(
@@ -162,7 +161,7 @@ impl Customer {
 impl Record for Customer {
     const KIND: RecordKind = RecordKind::Customer;
     header_accessors!();
-    fn validate(&self, dir: &Directory) -> Result<(), DomainError> {
+    fn validate_fields(&self, _dir: &Directory) -> Result<(), DomainError> {
         validate_common(self.created_at, self.updated_at, &self.created_by)?;
         vocab::required_text("name", &self.name, MAX_LINE)?;
         vocab::required_text("number", &self.number, 40)?;
@@ -174,7 +173,7 @@ impl Record for Customer {
         for (i, e) in self.events.iter().enumerate() {
             vocab::required_text(&format!("events[{i}].title"), &e.title, MAX_LINE)?;
         }
-        validate_custom(Self::KIND, &dir.custom_fields, &self.custom)
+        Ok(())
     }
 }
 

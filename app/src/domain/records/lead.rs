@@ -8,8 +8,7 @@ use super::{validate_common, Companion, Record, MAX_LINE};
 use crate::domain::time::lenient;
 use crate::domain::vocab::{self, str_enum, LongText};
 use crate::domain::{
-    validate_custom, CustomValue, Directory, DocId, DomainError, FieldGroup, FieldId, RecordKind, TeamId, Timestamp,
-    UserId,
+    CustomValue, Directory, DocId, DomainError, FieldGroup, FieldId, RecordKind, TeamId, Timestamp, UserId,
 };
 
 str_enum!(
@@ -95,7 +94,7 @@ impl Lead {
 impl Record for Lead {
     const KIND: RecordKind = RecordKind::Lead;
     header_accessors!();
-    fn validate(&self, dir: &Directory) -> Result<(), DomainError> {
+    fn validate_fields(&self, _dir: &Directory) -> Result<(), DomainError> {
         validate_common(self.created_at, self.updated_at, &self.created_by)?;
         vocab::required_text("name", &self.name, MAX_LINE)?;
         vocab::max_text("company", &self.company, MAX_LINE)?;
@@ -106,7 +105,7 @@ impl Record for Lead {
         if self.status == LeadStatus::Converted && self.opportunity.is_none() {
             return Err(DomainError::invalid("opportunity", "a converted lead names its opportunity"));
         }
-        validate_custom(Self::KIND, &dir.custom_fields, &self.custom)
+        Ok(())
     }
 }
 

@@ -8,8 +8,8 @@ use super::{validate_common, Companion, LeadSource, Record, MAX_LINE};
 use crate::domain::time::lenient;
 use crate::domain::vocab::{self, str_enum, LongText};
 use crate::domain::{
-    validate_custom, CustomValue, Directory, DocId, DomainError, FieldGroup, FieldId, Money, RecordKind, StageId,
-    TeamId, Timestamp, UserId,
+    CustomValue, Directory, DocId, DomainError, FieldGroup, FieldId, Money, RecordKind, StageId, TeamId, Timestamp,
+    UserId,
 };
 
 str_enum!(
@@ -158,7 +158,7 @@ impl Record for Opportunity {
     fn customer(&self) -> Option<&DocId> {
         self.customer.as_ref()
     }
-    fn validate(&self, dir: &Directory) -> Result<(), DomainError> {
+    fn validate_fields(&self, dir: &Directory) -> Result<(), DomainError> {
         validate_common(self.created_at, self.updated_at, &self.created_by)?;
         vocab::required_text("name", &self.name, MAX_LINE)?;
         vocab::required_text("number", &self.number, 40)?;
@@ -205,7 +205,7 @@ impl Record for Opportunity {
         for (i, f) in self.follow_ups.iter().enumerate() {
             vocab::max_text(&format!("follow_ups[{i}].note"), &f.note, 2000)?;
         }
-        validate_custom(Self::KIND, &dir.custom_fields, &self.custom)
+        Ok(())
     }
 }
 
