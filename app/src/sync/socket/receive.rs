@@ -13,7 +13,7 @@ use super::refusal::on_reset_sync;
 use super::{current, handle, send, Event};
 use crate::domain::DocId;
 use crate::protocol::{self, Message};
-use crate::store::{Core, StoreError};
+use crate::store::{Core, IdbStorage, Replica, StoreError};
 use crate::sync::Unloaded;
 
 /// Received `sync` frames whose documents wait to be stored together, with their heads before.
@@ -81,19 +81,7 @@ async fn on_sync_batched(core: &Rc<Core>, id: &DocId, data: &[u8], batch: &mut S
         let before = rep.docs().write(id, |d| d.get_heads()).unwrap_or_default();
         batch.docs.push((id.clone(), before));
     }
-    let reply = rep
-        .docs()
-        .write(id, |doc| {
-            let mut net = core.net.borrow_mut();
-            net.session.as_mut().map(|s| s.receive(id, doc, data))
-        })
-        .flatten()
-        .transpose()
-        .map_err(|e| StoreError::Offline(e.to_string()))?
-        .flatten();
-    if let Some(reply) = reply {
-        send(core, &reply);
-    }
+    receive_and_answer(core, &rep, id, data)?;
     Ok(())
 }
 
@@ -148,6 +136,24 @@ async fn flush_docs(core: &Rc<Core>, docs: &[(DocId, Vec<automerge::ChangeHash>)
     Ok(())
 }
 
+/// Applies a sync message to the loaded document `id` and sends the session's answer, if it has one.
+fn receive_and_answer(core: &Rc<Core>, rep: &Replica<IdbStorage>, id: &DocId, data: &[u8]) -> Result<(), StoreError> {
+    let reply = rep
+        .docs()
+        .write(id, |doc| {
+            let mut net = core.net.borrow_mut();
+            net.session.as_mut().map(|s| s.receive(id, doc, data))
+        })
+        .flatten()
+        .transpose()
+        .map_err(|e| StoreError::Offline(e.to_string()))?
+        .flatten();
+    if let Some(reply) = reply {
+        send(core, &reply);
+    }
+    Ok(())
+}
+
 pub(super) async fn on_sync(core: &Rc<Core>, id: &DocId, data: &[u8]) -> Result<(), StoreError> {
     if core.net.borrow().resetting.contains_key(id) {
         return on_reset_sync(core, id, data).await;
@@ -170,20 +176,8 @@ pub(super) async fn on_sync(core: &Rc<Core>, id: &DocId, data: &[u8]) -> Result<
         rep.docs().insert(id, AutoCommit::new(), None, None).await?;
     }
     let before = rep.docs().write(id, |d| d.get_heads());
-    let reply = rep
-        .docs()
-        .write(id, |doc| {
-            let mut net = core.net.borrow_mut();
-            net.session.as_mut().map(|s| s.receive(id, doc, data))
-        })
-        .flatten()
-        .transpose()
-        .map_err(|e| StoreError::Offline(e.to_string()))?
-        .flatten();
     // Answer first (the relay's copy is durable there), then store the changes with the sync state.
-    if let Some(reply) = reply {
-        send(core, &reply);
-    }
+    receive_and_answer(core, &rep, id, data)?;
     let state = core.net.borrow().session.as_ref().and_then(|s| s.state_bytes(id));
     rep.docs().persist_with_sync_state(id, state).await?;
     let after = rep.docs().write(id, |d| d.get_heads());

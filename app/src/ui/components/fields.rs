@@ -40,6 +40,21 @@ pub fn TextField(
     }
 }
 
+/// The `<option>`s of a select over `(value, text)` pairs, the one equal to `current` selected.
+pub fn select_options(options: Vec<(String, String)>, current: &str) -> impl IntoView {
+    options
+        .into_iter()
+        .map(|(v, t)| {
+            let sel = v == current;
+            view! {
+                <option value=v selected=sel>
+                    {t}
+                </option>
+            }
+        })
+        .collect_view()
+}
+
 /// A labelled choice among `options` (value, text).
 #[component]
 pub fn SelectField(
@@ -58,21 +73,7 @@ pub fn SelectField(
                     disabled=move || !editable.get()
                     on:change=move |e| on_commit.run(event_target_value(&e))
                 >
-                    {move || {
-                        let current = value.get();
-                        options
-                            .get()
-                            .into_iter()
-                            .map(|(v, t)| {
-                                let sel = v == current;
-                                view! {
-                                    <option value=v selected=sel>
-                                        {t}
-                                    </option>
-                                }
-                            })
-                            .collect_view()
-                    }}
+                    {move || select_options(options.get(), &value.get())}
                 </select>
             </label>
         </div>

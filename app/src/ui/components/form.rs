@@ -5,6 +5,9 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
+use super::fields::select_options;
+use crate::i18n::{I18n, K};
+
 /// The id of a control's message element (`name` is unique within the form).
 fn message_id(name: &str) -> String {
     let slug: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
@@ -105,24 +108,18 @@ pub fn FormSelect(
                     aria-describedby=move || error.with(|e| e.is_some()).then(|| described.clone())
                     on:change=move |e| value.set(event_target_value(&e))
                 >
-                    {move || {
-                        let current = value.get();
-                        options
-                            .get()
-                            .into_iter()
-                            .map(|(v, t)| {
-                                let sel = v == current;
-                                view! {
-                                    <option value=v selected=sel>
-                                        {t}
-                                    </option>
-                                }
-                            })
-                            .collect_view()
-                    }}
+                    {move || select_options(options.get(), &value.get())}
                 </select>
             </label>
             <Message id=msg_id error=error />
         </div>
     }
+}
+
+/// The alert above a form that has wrong fields: "nothing was saved, fix the marked fields", plus the
+/// message that belongs to no one field, if any.
+pub fn form_error_summary(i18n: I18n, general: Option<String>) -> impl IntoView {
+    let mut lines = vec![i18n.t(K::FixErrors).to_string()];
+    lines.extend(general);
+    view! { <p role="alert" class="form-error notice notice-error">{lines.join(" ")}</p> }
 }

@@ -19,7 +19,7 @@ use crate::i18n::{I18n, K};
 use crate::store::{ClientStore, StoreError};
 use crate::ui::components::ctx::{now, Ctx};
 use crate::ui::components::custom_fields::{choices, input_type};
-use crate::ui::components::form::{FormInput, FormSelect};
+use crate::ui::components::form::{form_error_summary, FormInput, FormSelect};
 use crate::ui::components::owner::owner_choices;
 
 /// The "New …" text for a kind.
@@ -314,16 +314,7 @@ fn FormBody(kind: RecordKind, customer: String) -> impl IntoView {
         }
     };
     let back = if customer.is_empty() { format!("/{}", kind.plural()) } else { format!("/r/{customer}") };
-    let form_message = move || {
-        errors.with(|e| {
-            if e.is_empty() {
-                return None;
-            }
-            let mut lines = vec![i18n.t(K::FixErrors).to_string()];
-            lines.extend(e.get("").cloned());
-            Some(view! { <p role="alert" class="form-error notice notice-error">{lines.join(" ")}</p> })
-        })
-    };
+    let form_message = move || errors.with(|e| (!e.is_empty()).then(|| form_error_summary(i18n, e.get("").cloned())));
     let is = move |k: RecordKind| kind == k;
     let custom_inputs = inputs.custom.get_value();
 

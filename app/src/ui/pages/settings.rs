@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::domain::{may_write_directory, CustomFieldDef, CustomFieldType, Directory, FieldId, RecordKind};
 use crate::i18n::{I18n, Locale, K};
 use crate::ui::components::ctx::Ctx;
-use crate::ui::components::form::{FormInput, FormSelect};
+use crate::ui::components::form::{form_error_summary, FormInput, FormSelect};
 
 /// Longest key and label accepted.
 const MAX_KEY: usize = 40;
@@ -299,16 +299,7 @@ fn NewFieldForm() -> impl IntoView {
             }
         });
     };
-    let form_message = move || {
-        errors.with(|e| {
-            if e.is_empty() {
-                return None;
-            }
-            let mut lines = vec![i18n.t(K::FixErrors).to_string()];
-            lines.extend(e.get("").cloned());
-            Some(view! { <p role="alert" class="form-error notice notice-error">{lines.join(" ")}</p> })
-        })
-    };
+    let form_message = move || errors.with(|e| (!e.is_empty()).then(|| form_error_summary(i18n, e.get("").cloned())));
 
     view! {
         <form class="card settings-form" novalidate=true aria-label=move || i18n.t(K::NewField) on:submit=submit>
