@@ -1,6 +1,7 @@
 // Shared helpers for the browser tests: a real relay (tests/support/server.mjs), Debian's chromium,
 // signing in through the UI, and polling (playwright-core has no `expect`).
 import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -72,6 +73,22 @@ export async function rest(base, username, path) {
 
 export function items(body) {
   return Array.isArray(body) ? body : body.items ?? body.records ?? [];
+}
+
+/**
+ * Runs axe-core on the page as it is now and throws on any serious or critical violation (rule id, impact and
+ * the first offending elements in the message). Call it on every page a test visits.
+ */
+export async function axeScan(page, { what = page.url(), exclude = [] } = {}) {
+  let builder = new AxeBuilder({ page });
+  for (const sel of exclude) builder = builder.exclude(sel);
+  const { violations } = await builder.analyze();
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  if (bad.length) {
+    const lines = bad.map((v) => `${v.id} (${v.impact}): ${v.help}; at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+    throw new Error(`axe: ${bad.length} serious/critical violation(s) on ${what}:\n${lines.join('\n')}`);
+  }
+  return violations;
 }
 
 export async function shot(page, name) {
