@@ -86,7 +86,7 @@ async fn every_demo_user_reads_exactly_their_slice() {
     s.stop().await;
 }
 
-/// The policy table of DESIGN.md §4, checked on the demo data without asking the policy function.
+/// The policy table of ARCHITECTURE.md §3, checked on the demo data without asking the policy function.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spot_checks_of_the_policy_table() {
     let s = start(|_| {}).await;

@@ -116,7 +116,7 @@ function b58decode(s) {
   return Buffer.concat([Buffer.alloc(lead), Buffer.from(hex, 'hex')]);
 }
 const sha = (b) => createHash('sha256').update(b).digest();
-/** The id of `recordId`'s companion document for `group` (DESIGN.md §2: SHA-256 over id bytes + group). */
+/** The id of `recordId`'s companion document for `group` (docs/ARCHITECTURE.md §2: SHA-256 over id bytes + group). */
 export function companionId(recordId, group) {
   const raw = b58decode(recordId).subarray(0, 16);
   const bytes = sha(Buffer.concat([raw, Buffer.from(group)])).subarray(0, 16);

@@ -1,7 +1,7 @@
 //! Visibility and write policy: one truth, used by the relay's gates, the REST API and the UI.
 //!
 //! The policy is data (admins may change it in the directory); [`Policy::default`] is the table of
-//! DESIGN.md §4. A record is split into documents by field group (`base` in the main document, `money`,
+//! ARCHITECTURE.md §3. A record is split into documents by field group (`base` in the main document, `money`,
 //! `pii`, `service` in companions), so a group is shared whole or not at all.
 
 use autosurgeon::{Hydrate, Reconcile};
@@ -105,7 +105,7 @@ pub struct RoleRules {
     pub reassign: bool,
 }
 
-/// The policy table (DESIGN.md §4 by default).
+/// The policy table (ARCHITECTURE.md §3 by default).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hydrate, Reconcile)]
 pub struct Policy {
     pub roles: Vec<RoleRules>,

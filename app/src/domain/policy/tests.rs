@@ -1,4 +1,4 @@
-//! Every cell of DESIGN.md §4 against `access`, written out independently of `Policy::default`.
+//! Every cell of ARCHITECTURE.md §3 against `access`, written out independently of `Policy::default`.
 
 use super::*;
 use crate::domain::testkit::{company, meta, u};
@@ -84,7 +84,7 @@ fn reaches(cell: Cell, case: Case, role: Role) -> Perm {
     }
 }
 
-/// DESIGN.md §4, one row per role: leads, opportunities, money, customers, contacts, pii, activities, service.
+/// ARCHITECTURE.md §3, one row per role: leads, opportunities, money, customers, contacts, pii, activities, service.
 fn row(role: Role) -> [Cell; 8] {
     use Cell::*;
     use Perm::{Read as R, Write as W};
