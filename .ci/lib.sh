@@ -31,11 +31,12 @@ ensure_npm() {
 
 ensure_chromium() {
   # A CJK font too, so zh-CN text in screenshots is not boxes.
-  if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/wqy ]; then
+  # certutil (libnss3-tools): the HTTPS browser test trusts its generated CA in a throwaway NSS database.
+  if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/wqy ] || [ ! -x /usr/bin/certutil ]; then
     local sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-wqy-microhei libnss3-tools >/dev/null
   fi
 }
 

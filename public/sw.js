@@ -11,6 +11,7 @@ const SHELL = [
   '/index.html',
   '/app.css',
   '/manifest.webmanifest',
+  '/boot.js',
   '/pkg/crm-app.js',
   '/pkg/crm-app_bg.wasm',
   '/icons/icon-192.png',

@@ -4,7 +4,7 @@
 //! # Layout
 //! - `auth/password.rs`: argon2id hashing (on the blocking pool).
 //! - `auth/token.rs`: session tokens, the cookie, finding a request's token.
-//! - `auth/rate_limit.rs`: failed-login counters per account and per address.
+//! - `auth/rate_limit.rs`: login throttling per (account, address), per address and per account.
 //! - `auth/session.rs`: announcing ended sessions and watching for the end of one (open sockets).
 //!
 //! A session ends when it expires, on logout, when an admin revokes it, or when its user is disabled;
@@ -32,10 +32,11 @@ use crate::{
     accounts::{Session, SessionId},
     audit::{AuditAction, AuditEvent},
     error::{json_rejection, ApiError},
+    security::{Https, RequestContext},
     AppState,
 };
 
-pub use rate_limit::LoginLimiter;
+pub use rate_limit::{LoginLimiter, LoginPolicy};
 pub use session::{EndReason, SessionEnded, SessionEvents, SessionWatch};
 
 /// Longest accepted username and password (argon2 over megabytes would be a cheap denial of service).
@@ -90,7 +91,8 @@ fn role_list(roles: &[Role]) -> String {
     roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
 }
 
-/// The client's IP address (from the connection), for rate limiting and the audit log.
+/// The client's IP address, for rate limiting and the audit log: the connection's peer, or what a
+/// `--trust-proxy` proxy forwarded (see [`crate::security::RequestContext`]).
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddr(pub Option<IpAddr>);
 
@@ -98,7 +100,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
+        let ctx = parts.extensions.get::<RequestContext>().map(|c| c.client);
+        Ok(ClientAddr(ctx.unwrap_or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))))
     }
 }
 
@@ -182,6 +185,7 @@ fn session_body(state: &AppState, token: Option<String>, user: &User, expires_at
 async fn login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
+    Https(https): Https,
     body: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(req) = body.map_err(json_rejection)?;
@@ -193,41 +197,52 @@ async fn login(
         return Err(ApiError::bad_request(format!("password: must be 1 to {MAX_PASSWORD} bytes")));
     }
     let user_id = UserId::new(username.clone());
-    if let Err(wait) = state.limiter.check(&username, addr, Instant::now()) {
+    // Throttled before the password is even checked, so a throttled guess learns nothing.
+    if let Err(refusal) = state.limiter.check(&username, addr, Instant::now()) {
         state
             .audit
             .append(
                 AuditEvent::new(AuditAction::LoginRateLimited, None)
                     .target(&username)
-                    .detail(serde_json::json!({ "retry_after_secs": wait }))
+                    .detail(serde_json::json!({
+                        "retry_after_secs": refusal.retry_after_secs,
+                        "throttled_by": refusal.by.as_str(),
+                    }))
                     .address(addr),
             )
             .await;
-        return Err(ApiError::TooManyRequests { retry_after_secs: wait });
+        return Err(ApiError::TooManyRequests { retry_after_secs: refusal.retry_after_secs });
     }
     let account = {
         let id = user_id.clone();
         state.accounts.run(move |s| s.account(&id)).await?
     };
     let ok = password::verify_async(req.password, account.as_ref().map(|a| a.password_hash.clone())).await;
-    let failed = |reason: &'static str| {
-        AuditEvent::new(AuditAction::LoginFailed, None)
-            .target(&username)
-            .detail(serde_json::json!({ "reason": reason }))
-            .address(addr)
+    let failed = |detail: serde_json::Value| {
+        AuditEvent::new(AuditAction::LoginFailed, None).target(&username).detail(detail).address(addr)
     };
     if !ok {
-        state.limiter.record_failure(&username, addr, Instant::now());
+        let n = state.limiter.record_failure(&username, addr, Instant::now());
         let reason = if account.is_some() { "wrong_password" } else { "unknown_user" };
-        state.audit.append(failed(reason)).await;
+        // The counts let admins see repeated failures (and from how many places) in the audit log.
+        state
+            .audit
+            .append(failed(serde_json::json!({
+                "reason": reason,
+                "failures_from_address_for_account": n.pair,
+                "failures_from_address": n.address,
+                "failures_for_account": n.account,
+                "account_under_attack": n.account_under_attack,
+            })))
+            .await;
         return Err(ApiError::unauthorized("invalid_credentials", "wrong username or password"));
     }
     let profile = state.hub.directory().user(&user_id).cloned();
     let Some(profile) = profile.filter(|u| !u.disabled && account.as_ref().is_some_and(|a| !a.disabled)) else {
-        state.audit.append(failed("disabled")).await;
+        state.audit.append(failed(serde_json::json!({ "reason": "disabled" }))).await;
         return Err(ApiError::forbidden("this account is disabled"));
     };
-    state.limiter.record_success(&username);
+    state.limiter.record_success(&username, addr);
 
     let (token, id) = token::new_token();
     let now = Utc::now();
@@ -240,7 +255,7 @@ async fn login(
 
     let body = session_body(&state, Some(token.clone()), &profile, expires_at);
     let mut headers = HeaderMap::new();
-    let cookie = HeaderValue::from_str(&token::set_cookie(&token, ttl)).map_err(anyhow::Error::new)?;
+    let cookie = HeaderValue::from_str(&token::set_cookie(&token, ttl, https)).map_err(anyhow::Error::new)?;
     headers.insert(header::SET_COOKIE, cookie);
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok((headers, Json(body)).into_response())
@@ -250,6 +265,7 @@ async fn logout(
     user: AuthUser,
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
+    Https(https): Https,
 ) -> Result<Response, ApiError> {
     let id = user.session.clone();
     state.accounts.run(move |s| s.delete_session(&id)).await?;
@@ -260,7 +276,7 @@ async fn logout(
     });
     state.audit.append(AuditEvent::new(AuditAction::Logout, Some(&user.user)).address(addr)).await;
     let mut headers = HeaderMap::new();
-    headers.insert(header::SET_COOKIE, HeaderValue::from_str(&token::clear_cookie()).map_err(anyhow::Error::new)?);
+    headers.insert(header::SET_COOKIE, HeaderValue::from_str(&token::clear_cookie(https)).map_err(anyhow::Error::new)?);
     Ok((headers, Json(serde_json::json!({ "ok": true }))).into_response())
 }
 

@@ -9,6 +9,9 @@
 //! - `api/`: REST reads of records (`/api/v1/{kind}`), admin endpoints, export requests.
 //! - `demo`: the `--demo` company and the first-run admin.
 //! - `docstore/`: Automerge documents as chunks (memory, SQLite).
+//! - `security/`: the request context (client address, HTTPS, trusted proxies), the Origin check for
+//!   cookie sessions, and the security headers (CSP, HSTS, nosniff, referrer, framing).
+//! - `tls`: HTTPS (rustls, ring) and the plain-HTTP redirect listener. `cert`: `crm-server cert`.
 //! - `sync/`: the sync hub (`/sync`: automerge-repo protocol v1, read and write gates, index documents).
 //! - `testing`: a native sync client for integration tests and the benchmark.
 //! - `lib.rs`: `run(config, listener, shutdown)` builds the `AppState` and merges each area's router.
@@ -17,12 +20,15 @@ pub mod accounts;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod cert;
 pub mod config;
 pub mod demo;
 pub mod docstore;
 pub mod error;
+pub mod security;
 pub mod sync;
 pub mod testing;
+pub mod tls;
 
 use axum::{
     http::Uri,
@@ -37,7 +43,7 @@ pub use config::Config;
 
 use accounts::{Accounts, SqliteAccounts};
 use audit::Audit;
-use auth::{LoginLimiter, SessionEvents};
+use auth::{LoginLimiter, LoginPolicy, SessionEvents};
 
 /// Shared state handed to every handler. Cheap to clone.
 #[derive(Clone)]
@@ -56,11 +62,14 @@ pub struct AppState {
 impl AppState {
     /// Assembles the state from its parts (tests may pass memory stores).
     pub fn new(config: Config, accounts: Accounts, hub: sync::Hub) -> AppState {
-        let limiter = LoginLimiter::new(
-            config.login_max_failures_per_account,
-            config.login_max_failures_per_address,
-            Duration::from_secs(config.login_window_secs),
-        );
+        let limiter = LoginLimiter::new(LoginPolicy {
+            free_failures: config.login_free_failures,
+            max_per_address: config.login_max_failures_per_address,
+            account_alert: config.login_account_alert_failures,
+            first_delay: Duration::from_secs(config.login_first_delay_secs),
+            max_delay: Duration::from_secs(config.login_max_delay_secs),
+            window: Duration::from_secs(config.login_window_secs),
+        });
         AppState {
             audit: Audit::new(accounts.clone()),
             accounts,
@@ -111,6 +120,8 @@ pub fn router(state: AppState) -> Router {
         // Unknown API paths answer JSON, not the client's index.html.
         .route("/api/{*rest}", any(api_not_found))
         .fallback_service(static_files)
+        // Outermost: every answer (files, API, refusals, 404s) gets the security headers.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))
         .with_state(state)
 }
 
@@ -129,11 +140,42 @@ fn spawn_session_sweeper(accounts: Accounts) {
     });
 }
 
-/// Opens storage, seeds the demo company (`--demo`) or the first-run admin, and serves until `shutdown`
-/// resolves; then closes the sync sockets (flushing what they sent) and drains HTTP requests.
+/// How the relay is reached: plain HTTP (the default), or HTTPS with an optional listener that redirects
+/// plain HTTP to it.
+#[derive(Default)]
+pub struct Transport {
+    pub tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    /// Plain-HTTP listener answering every request with a redirect to HTTPS (only with `tls`).
+    pub redirect: Option<TcpListener>,
+}
+
+impl Transport {
+    /// From `--tls-cert/--tls-key` (the redirect listener is bound by the caller, who prints its address).
+    pub fn from_config(config: &Config) -> anyhow::Result<Transport> {
+        let tls = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => Some(tls::load(cert, key)?),
+            (None, None) => None,
+            _ => anyhow::bail!("--tls-cert and --tls-key go together"),
+        };
+        Ok(Transport { tls, redirect: None })
+    }
+}
+
+/// Opens storage, seeds the demo company (`--demo`) or the first-run admin, and serves plain HTTP until
+/// `shutdown` resolves; then closes the sync sockets (flushing what they sent) and drains HTTP requests.
 pub async fn run(
     config: Config,
     listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    serve(config, listener, Transport::default(), shutdown).await
+}
+
+/// [`run`] over the given transport (HTTPS when `transport.tls` is set).
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    transport: Transport,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let state = AppState::open(config).await?;
@@ -147,13 +189,41 @@ pub async fn run(
     }
     spawn_session_sweeper(state.accounts.clone());
     let hub = state.hub.clone();
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
+    let app = router(state);
+    // One shutdown signal for the main listener and the redirect listener.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    };
+    let redirect = match (transport.redirect, &transport.tls) {
+        (Some(l), Some(_)) => Some(tokio::spawn(tls::serve_redirect(l, listener.local_addr()?.port(), stopped()))),
+        _ => None,
+    };
+    let main_stopped = {
+        let stopped = stopped();
+        async move {
+            stopped.await;
             tracing::info!("shutting down: closing sync sockets");
             hub.shutdown().await;
-        })
-        .await?;
+        }
+    };
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    match transport.tls {
+        Some(tls) => tls::serve(listener, tls, app, main_stopped).await?,
+        None => {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(main_stopped)
+                .await?
+        }
+    }
+    if let Some(r) = redirect {
+        r.await??;
+    }
     Ok(())
 }

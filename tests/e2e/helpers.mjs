@@ -22,10 +22,16 @@ export async function newContext(browser, { viewport = DESKTOP, locale = 'en-US'
   return browser.newContext({ viewport, locale, serviceWorkers: 'allow' });
 }
 
-/** Collects uncaught page errors so a test can assert there were none. */
+/**
+ * Collects uncaught page errors, and anything the Content-Security-Policy refused (Chromium reports those on
+ * the console), so a test can assert there were none.
+ */
 export function watchErrors(page) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (/Content[ -]Security[ -]Policy/i.test(m.text())) errors.push(`CSP: ${m.text()}`);
+  });
   return errors;
 }
 

@@ -10,10 +10,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = process.env.CRM_SERVER_BIN || join(root, 'target', 'debug', 'crm-server');
 export const dist = process.env.CRM_DIST || join(root, 'dist');
 
-export async function startServer({ demo = true, dataDir, staticDir = dist } = {}) {
+// `args`: extra flags (e.g. `--tls-cert`); with `--http-redirect-listen` it also waits for that listener
+// and returns its address as `redirectUrl`.
+export async function startServer({ demo = true, dataDir, staticDir = dist, args: extra = [] } = {}) {
   const data = dataDir || mkdtempSync(join(tmpdir(), 'crm-test-'));
   const args = ['--listen', '127.0.0.1:0', '--data', data, '--static-dir', staticDir];
   if (demo) args.push('--demo');
+  args.push(...extra);
+  const redirecting = extra.includes('--http-redirect-listen');
+  let redirectUrl;
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' } });
   let log = '';
   child.stderr.on('data', (d) => { log += d; });
@@ -22,13 +27,16 @@ export async function startServer({ demo = true, dataDir, staticDir = dist } = {
     const timer = setTimeout(() => reject(new Error(`crm-server did not start:\n${log}`)), 60_000);
     child.stdout.on('data', (d) => {
       out += d;
-      const m = out.match(/listening on (http:\/\/[^\s]+)/);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
+      const m = out.match(/listening on (https?:\/\/[^\s]+)/);
+      const r = out.match(/redirecting (http:\/\/[^\s]+) to https/);
+      if (r) redirectUrl = r[1];
+      if (m && (!redirecting || r)) { clearTimeout(timer); resolve(m[1]); }
     });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`crm-server exited ${code}:\n${log}`)); });
   });
   return {
     url,
+    redirectUrl,
     wsUrl: url.replace(/^http/, 'ws') + '/sync',
     data,
     log: () => log,
