@@ -52,7 +52,14 @@ fn valid_host(h: &str) -> bool {
 }
 
 /// Builds the context of a request that came from `peer` over a connection that `tls` says is encrypted.
-pub fn context(headers: &HeaderMap, peer: Option<IpAddr>, tls: bool, trusted: &[IpAddr]) -> RequestContext {
+/// `authority` is the request URI's (HTTP/2 carries the host there, not in a `Host` header).
+pub fn context(
+    headers: &HeaderMap,
+    authority: Option<&str>,
+    peer: Option<IpAddr>,
+    tls: bool,
+    trusted: &[IpAddr],
+) -> RequestContext {
     let from_proxy = peer.is_some_and(|p| trusted.contains(&p));
     // The proxy appends the address it saw; anything left of it was written by the client and proves nothing.
     let forwarded_for = || {
@@ -69,6 +76,7 @@ pub fn context(headers: &HeaderMap, peer: Option<IpAddr>, tls: bool, trusted: &[
         .then(|| header_str(headers, "x-forwarded-host"))
         .flatten()
         .or_else(|| header_str(headers, header::HOST.as_str()))
+        .or(authority)
         .map(|h| h.to_ascii_lowercase())
         .filter(|h| valid_host(h));
     RequestContext { client, https, host }
@@ -105,7 +113,8 @@ fn needs_origin_check(method: &Method, headers: &HeaderMap, source: Option<token
 pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let tls = req.extensions().get::<TlsConnection>().is_some();
-    let ctx = context(req.headers(), peer, tls, &state.config.trust_proxy);
+    let authority = req.uri().authority().map(|a| a.as_str().to_string());
+    let ctx = context(req.headers(), authority.as_deref(), peer, tls, &state.config.trust_proxy);
     let (parts, body) = req.into_parts();
     let source = token::from_parts_with_source(&parts).map(|(_, s)| s);
     let refused = if needs_origin_check(&parts.method, &parts.headers, source) {
@@ -126,4 +135,57 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     };
     headers::add(res.headers_mut(), &ctx);
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEER: Option<IpAddr> = Some(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn http2_requests_take_the_host_from_the_authority() {
+        let ctx = context(&HeaderMap::new(), Some("crm.test:8443"), PEER, true, &[]);
+        assert_eq!(ctx.own_origin().as_deref(), Some("https://crm.test:8443"));
+        let ctx = context(&headers(&[("host", "CRM.local")]), None, PEER, false, &[]);
+        assert_eq!(ctx.own_origin().as_deref(), Some("http://crm.local"));
+    }
+
+    #[test]
+    fn forwarded_headers_count_from_trusted_peers_only() {
+        let h = headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("x-forwarded-for", "6.6.6.6, 203.0.113.9"),
+            ("x-forwarded-proto", "https"),
+            ("x-forwarded-host", "crm.example.com"),
+        ]);
+        let untrusted = context(&h, None, PEER, false, &[]);
+        assert_eq!((untrusted.client, untrusted.https), (PEER, false));
+        assert_eq!(untrusted.own_origin().as_deref(), Some("http://127.0.0.1:8080"));
+        let trusted = context(&h, None, PEER, false, &[PEER.unwrap()]);
+        assert_eq!(trusted.client, Some("203.0.113.9".parse().unwrap()));
+        assert!(trusted.https);
+        assert_eq!(trusted.own_origin().as_deref(), Some("https://crm.example.com"));
+        // A host that could smuggle text into the CSP header is dropped.
+        let odd = context(&headers(&[("host", "a.example; script-src *")]), None, PEER, false, &[]);
+        assert_eq!(odd.host, None);
+    }
+
+    #[test]
+    fn only_cookie_or_credential_less_changes_and_upgrades_are_checked() {
+        let ws = headers(&[("upgrade", "websocket")]);
+        assert!(needs_origin_check(&Method::GET, &ws, Some(token::Source::Cookie)));
+        assert!(!needs_origin_check(&Method::GET, &ws, Some(token::Source::Query)));
+        assert!(needs_origin_check(&Method::POST, &HeaderMap::new(), None));
+        assert!(!needs_origin_check(&Method::POST, &HeaderMap::new(), Some(token::Source::Bearer)));
+        assert!(!needs_origin_check(&Method::GET, &HeaderMap::new(), Some(token::Source::Cookie)));
+    }
 }
