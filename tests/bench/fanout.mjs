@@ -7,8 +7,10 @@
 //
 //   CRM_SERVER_BIN=target/release/crm-server node tests/bench/fanout.mjs
 //
-// Knobs: FANOUT_ROUNDS (3), FANOUT_READERS (20), FANOUT_EDITS (100), FANOUT_RATE (20 edits/s).
+// Knobs: FANOUT_ROUNDS (3), FANOUT_READERS (20), FANOUT_EDITS (100), FANOUT_RATE (20 edits/s);
+// FANOUT_RELAY_LOG=path keeps our relay's log there (with RUST_LOG=warn,crm_stall=info: its stall timings).
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Repo, ImmutableString } from '@automerge/automerge-repo';
@@ -141,6 +143,7 @@ try {
 } finally {
   anchor.stop();
   await ours.stop();
+  if (process.env.FANOUT_RELAY_LOG) writeFileSync(process.env.FANOUT_RELAY_LOG, ours.log());
 }
 
 console.log(`\nfan-out: ${READERS} readers over ${USERS.length} users, 1 writer, ${EDITS} edits at ${RATE}/s, ${ROUNDS} alternating rounds`);

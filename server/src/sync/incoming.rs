@@ -152,7 +152,9 @@ impl Hub {
             } else {
                 // Judged as this user's write, whoever authored the changes: actor ids are not authenticated,
                 // so a re-upload of someone else's change passes only if this user may make it too.
-                match gate::check_write(&self.cat(), &self.inner.directory_id, user, id, doc, exists, &fork) {
+                // Bound first: the catalog's read guard must be gone before the write lock below.
+                let verdict = gate::check_write(&self.cat(), &self.inner.directory_id, user, id, doc, exists, &fork);
+                match verdict {
                     Err(refusal) => {
                         peer.refused.extend(new.iter().map(|c| c.hash()));
                         tracing::info!(user = %user, doc = %id, path = %refusal.path, reason = %refusal.reason, "refused change");
