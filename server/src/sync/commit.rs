@@ -6,9 +6,12 @@
 //! message carrying the new heads, held back by `fan_out` while the writer has `unacked` commits).
 //!
 //! A reader that received a change which the relay then lost (killed before the commit) holds it and offers
-//! it again after reconnecting; the writer, never acknowledged, offers it too. See the README's design note:
-//! a re-upload is judged as a write of whoever sends it, because who authored a change (its actor id) is not
+//! it again after reconnecting; the writer, never acknowledged, offers it too. A re-upload is judged as a
+//! write of whoever sends it (`incoming.rs`), because who authored a change (its actor id) is not
 //! authenticated and a reader could forge one.
+//!
+//! Known edge: if a commit fails and the relay dies before its retry succeeds, a later (acknowledged) change
+//! that builds on it is stored but stays queued, invisible, until the missing change is uploaded again.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
