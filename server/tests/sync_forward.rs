@@ -31,11 +31,11 @@ fn acked(c: &SyncClient, id: &DocId, head: &[ChangeHash]) -> bool {
     c.docs[id].state.their_heads.as_ref().is_some_and(|h| head.iter().all(|x| h.contains(x)))
 }
 
-/// Reconnects `user` after the restart holding `doc` (what their device kept) and offers it.
+/// Reconnects `user` after the restart holding `doc` (what their device kept) and offers it; the caller
+/// pumps until the outcome it expects.
 async fn reconnect_with(relay: &TestRelay, user: &str, id: &DocId, doc: Automerge) -> SyncClient {
     let (_, mut c) = relay.client(user).await;
     c.create(id, doc).await.unwrap();
-    c.pump_for(Duration::from_millis(300)).await.unwrap();
     c
 }
 
@@ -94,16 +94,18 @@ async fn a_forwarded_change_lost_by_a_crash_comes_back_from_readers() {
     assert_ne!(relay_name(&relay, &id).await.as_deref(), Some(NAME), "the change was not committed before the kill");
 
     // Marketing may not rename deals: its re-upload is refused as its own write and nothing is stored.
-    let marketing = reconnect_with(&relay, "marketing", &id, marketing_copy).await;
+    let mut marketing = reconnect_with(&relay, "marketing", &id, marketing_copy).await;
+    let wanted = id.clone();
+    marketing.pump_until(T, "marketing's refusal", |c| c.refusal(&wanted).is_some()).await.unwrap();
     let refused = marketing.refusal(&id).expect("marketing's re-upload is judged as marketing's write");
     assert!(refused.refused.is_some(), "a gate refusal: {}", refused.message);
     assert_ne!(relay_name(&relay, &id).await.as_deref(), Some(NAME));
 
     // The manager may: the change is back, stored, and the manager is acknowledged.
     let mut manager = reconnect_with(&relay, "manager", &id, manager_copy).await;
-    assert!(manager.refusal(&id).is_none(), "{:?}", manager.refusal(&id).map(|e| &e.message));
     let wanted = id.clone();
     manager.pump_until(T, "the acknowledgement", |c| acked(c, &wanted, &head)).await.unwrap();
+    assert!(manager.refusal(&id).is_none(), "{:?}", manager.refusal(&id).map(|e| &e.message));
     assert_eq!(relay_name(&relay, &id).await.as_deref(), Some(NAME));
 
     // It survives another crash (it was acknowledged, so it is durable); the writer's own copy, offered
