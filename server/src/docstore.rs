@@ -8,7 +8,9 @@
 //! - `docstore/sqlite.rs`: [`SqliteStore`], the default (WAL, group commit, embedded migrations).
 //!
 //! The trait is blocking: the sync hub calls it from `spawn_blocking`. `append` returns only once the chunk
-//! is durable (committed), which is what lets the relay acknowledge a change.
+//! is durable (committed), which is what lets the relay acknowledge a change. `submit_append` queues a chunk
+//! without waiting ([`Pending`]): the hub queues under the document's lock (so chunks are stored in the
+//! order they were applied) and waits for durability outside it (so forwarding never waits for the disk).
 
 mod memory;
 mod meta;
@@ -52,11 +54,40 @@ impl Chunks {
     }
 }
 
+/// A queued append: [`Pending::durable`] resolves with the chunk's sequence number once it is committed.
+pub enum Pending {
+    /// Already done (stores that write synchronously).
+    Done(Result<u64, StoreError>),
+    /// Queued; the writer answers when the transaction holding it has committed.
+    Queued(tokio::sync::oneshot::Receiver<Result<u64, String>>),
+}
+
+impl Pending {
+    /// Waits (without blocking a thread) until the chunk is durable.
+    pub async fn durable(self) -> Result<u64, StoreError> {
+        match self {
+            Pending::Done(r) => r,
+            Pending::Queued(rx) => match rx.await {
+                Ok(Ok(seq)) => Ok(seq),
+                Ok(Err(e)) => Err(StoreError::Io(std::io::Error::other(e))),
+                Err(_) => Err(StoreError::Closed),
+            },
+        }
+    }
+}
+
 /// Where documents live. Implementations are cheap to share (`Arc<dyn DocStore>`).
 pub trait DocStore: Send + Sync + 'static {
     /// Appends one chunk (incremental changes, or a whole document for a new one) and records `meta`.
     /// Returns the chunk's sequence number once the write is durable.
     fn append(&self, id: &DocId, chunk: &[u8], meta: &DocMeta) -> Result<u64, StoreError>;
+
+    /// Queues one chunk like [`DocStore::append`] and returns at once; chunks queued one after another are
+    /// stored in that order. Must not block on the disk (the hub calls it under a document's lock). The
+    /// default appends synchronously (fine for the in-memory store).
+    fn submit_append(&self, id: DocId, chunk: Vec<u8>, meta: DocMeta) -> Pending {
+        Pending::Done(self.append(&id, &chunk, &meta))
+    }
 
     /// Appends many chunks (bulk import); each returns once durable. Implementations may commit them
     /// together. The default appends one by one.

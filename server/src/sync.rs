@@ -5,17 +5,24 @@
 //! - `sync/catalog.rs`: every document's metadata and the directory; the read gate (`readable`).
 //! - `sync/gate.rs`: the write gate (`check_write`): may this user turn `before` into `after`?
 //! - `sync/slot.rs`: one document in memory with a sync state per connection that has it open.
+//! - `sync/incoming.rs`: `request`/`sync`/`ephemeral` from a connection: gates, apply, forward.
+//! - `sync/commit.rs`: queue an accepted change for the store, acknowledge once durable; compaction.
+//! - `sync/outgoing.rs`: frames into outboxes; the fan-out of a document's new state.
 //! - `sync/index.rs`: the per-user index documents and the directory document, written by the relay.
 //! - `sync/conn.rs`: one WebSocket connection: handshake, frame limits, bounded outbox.
 //! - `sync/route.rs`: `GET /sync`: authenticate (`AuthUser`), upgrade, serve.
 //!
 //! What must stay true: nothing is sent to a connection that its user may not read at that moment;
-//! a change is stored before it is acknowledged or forwarded; a refused change is neither.
+//! a change is durable before its writer is acknowledged (readers get it at once, before the commit: they
+//! hold it and would sync it back if the relay lost it); a refused change is neither stored nor forwarded.
 
 mod catalog;
+mod commit;
 mod conn;
 mod gate;
+mod incoming;
 mod index;
+mod outgoing;
 mod route;
 mod slot;
 
@@ -29,14 +36,13 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use app::domain::{Directory, DocId, DocKind, RecordKind, RecordMeta, UserId};
-use app::protocol::{self, DocUnavailable, Ephemeral, ErrorMessage, Message, PeerId, SyncData};
-use automerge::sync::SyncDoc;
+use app::protocol::PeerId;
 use automerge::Automerge;
 use tokio::sync::{mpsc, watch, OwnedMutexGuard};
 
 use crate::docstore::{DocMeta, DocStore, StoreError};
 use catalog::Catalog;
-use slot::{PeerDoc, Slot};
+use slot::Slot;
 
 /// A connection's id inside the hub.
 pub type ConnId = u64;
@@ -112,6 +118,8 @@ struct Inner {
     index_lock: tokio::sync::Mutex<()>,
     /// Told about every refused change (the audit log).
     refusal_hook: OnceLock<RefusalHook>,
+    /// Accepted changes queued for the store and not yet durable (shutdown waits for them).
+    commits: AtomicUsize,
 }
 
 /// Called with every refused change: who, which document, why.
@@ -164,6 +172,7 @@ impl Hub {
                 shutdown: watch::channel(false).0,
                 index_lock: tokio::sync::Mutex::new(()),
                 refusal_hook: OnceLock::new(),
+                commits: AtomicUsize::new(0),
             }),
         };
         hub.init_directory().await?;
@@ -249,7 +258,7 @@ impl Hub {
 
     /// Drops a document nobody has open from memory (it is stored; the next use loads it again).
     fn release_if_idle(&self, slot: &mut Slot) {
-        if slot.peers.is_empty() && !slot.compacting && slot.doc.take().is_some() {
+        if slot.unused() && slot.doc.take().is_some() {
             self.loaded_dec();
         }
     }
@@ -328,11 +337,14 @@ impl Hub {
         lock(&self.inner.conns).len()
     }
 
-    /// Asks every connection to close (flushing what is queued) and waits until they have, up to 10 s.
+    /// Asks every connection to close (flushing what is queued) and waits until they have and every
+    /// accepted change is durable, up to 10 s.
     pub async fn shutdown(&self) {
         let _ = self.inner.shutdown.send(true);
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-        while self.connections() > 0 && tokio::time::Instant::now() < deadline {
+        while (self.connections() > 0 || self.inner.commits.load(Ordering::Relaxed) > 0)
+            && tokio::time::Instant::now() < deadline
+        {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }
@@ -396,7 +408,8 @@ impl Hub {
                 break;
             }
             let Ok(mut s) = slot.try_lock() else { continue };
-            if s.compacting {
+            // Its memory is ahead of the store while commits are pending: keep it.
+            if s.compacting || s.inflight > 0 {
                 continue;
             }
             if s.doc.take().is_some() {
@@ -408,117 +421,6 @@ impl Hub {
         }
         for id in remove {
             slots.remove(&id);
-        }
-    }
-
-    async fn append(&self, id: &DocId, chunk: Vec<u8>, meta: DocMeta) -> Result<u64, SyncError> {
-        let store = self.inner.store.clone();
-        let id = id.clone();
-        Ok(blocking(move || store.append(&id, &chunk, &meta)).await??)
-    }
-
-    /// Compacts the slot's chunks into a snapshot in the background once there are enough of them.
-    fn maybe_compact(&self, id: &DocId, slot: &mut OwnedMutexGuard<Slot>) {
-        if slot.chunks < self.inner.cfg.compact_after || slot.compacting {
-            return;
-        }
-        let Some(doc) = slot.doc.as_ref() else { return };
-        let snapshot = doc.save();
-        let upto = slot.last_seq;
-        slot.compacting = true;
-        slot.chunks = 1;
-        let hub = self.clone();
-        let id = id.clone();
-        tokio::spawn(async move {
-            let store = hub.inner.store.clone();
-            let did = id.clone();
-            let r = blocking(move || store.compact(&did, &snapshot, upto)).await;
-            if let Err(e) | Ok(Err(e)) = r.map(|r| r.map_err(SyncError::from)) {
-                tracing::warn!(doc = %id, error = %e, "compaction failed");
-            }
-            hub.lock_slot(&id).await.compacting = false;
-        });
-    }
-
-    // ---- sending ----
-
-    fn send(&self, conn: ConnId, make: impl FnOnce(&PeerId, &PeerId) -> Message) {
-        let conns = lock(&self.inner.conns);
-        let Some(h) = conns.get(&conn) else { return };
-        let msg = make(&self.inner.peer_id, &h.peer);
-        let frame = match protocol::encode(&msg) {
-            Ok(f) => f,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot encode a message");
-                return;
-            }
-        };
-        if let Err(mpsc::error::TrySendError::Full(_)) = h.tx.try_send(Outgoing::Frame(frame)) {
-            tracing::warn!(user = %h.user, conn, "outbox full: disconnecting a slow client");
-            let _ = h.kill.send(Some((1008, "too slow: outbox full".into())));
-        }
-    }
-
-    fn send_unavailable(&self, conn: ConnId, id: &DocId) {
-        self.send(conn, |me, them| {
-            Message::DocUnavailable(DocUnavailable {
-                document_id: id.clone(),
-                sender_id: me.clone(),
-                target_id: them.clone(),
-            })
-        });
-    }
-
-    pub(crate) fn send_error(&self, conn: ConnId, message: String, doc: Option<&DocId>, refused: Option<Refusal>) {
-        self.send(conn, |me, them| {
-            Message::Error(ErrorMessage {
-                message,
-                sender_id: Some(me.clone()),
-                target_id: Some(them.clone()),
-                document_id: doc.cloned(),
-                refused: refused.map(|r| protocol::Refused { reason: r.reason, path: r.path }),
-            })
-        });
-    }
-
-    fn send_sync(&self, conn: ConnId, id: &DocId, data: Vec<u8>) {
-        self.send(conn, |me, them| {
-            Message::Sync(SyncData {
-                document_id: id.clone(),
-                sender_id: me.clone(),
-                target_id: them.clone(),
-                data,
-                doc_type: None,
-            })
-        });
-    }
-
-    fn user_of(&self, conn: ConnId) -> Option<UserId> {
-        lock(&self.inner.conns).get(&conn).map(|h| h.user.clone())
-    }
-
-    /// Sends the slot's new state to every connection that has it open (except `except`) and may still
-    /// read it; connections that may no longer read it are dropped from the slot and told it is unavailable.
-    fn fan_out(&self, id: &DocId, slot: &mut Slot, except: Option<ConnId>) {
-        let Slot { doc, peers, .. } = slot;
-        let Some(doc) = doc.as_ref() else { return };
-        let mut lost = Vec::new();
-        for (conn, peer) in peers.iter_mut() {
-            if Some(*conn) == except {
-                continue;
-            }
-            let may = self.user_of(*conn).is_some_and(|u| self.cat().readable(&u, id));
-            if !may {
-                lost.push(*conn);
-                continue;
-            }
-            if let Some(m) = doc.generate_sync_message(&mut peer.state) {
-                self.send_sync(*conn, id, m.encode());
-            }
-        }
-        for conn in lost {
-            peers.remove(&conn);
-            self.send_unavailable(conn, id);
         }
     }
 
@@ -557,184 +459,7 @@ impl Hub {
         for id in open {
             let mut slot = self.lock_slot(&id).await;
             slot.peers.remove(&conn);
-            if slot.peers.is_empty() && !slot.compacting {
-                if slot.doc.take().is_some() {
-                    self.loaded_dec();
-                }
-                lock(&self.inner.slots).remove(&id);
-            }
-        }
-    }
-
-    // ---- incoming messages ----
-
-    /// Handles `request`/`sync` from `conn`. Returns whether the connection now has the document open.
-    pub(crate) async fn handle_sync(&self, conn: ConnId, user: &UserId, msg: SyncData, request: bool) -> bool {
-        let id = msg.document_id;
-        let (exists, readable) = {
-            let cat = self.cat();
-            (cat.exists(&id), cat.readable(user, &id))
-        };
-        if exists && !readable {
-            let mut slot = self.lock_slot(&id).await;
-            slot.peers.remove(&conn);
-            drop(slot);
-            self.send_unavailable(conn, &id);
-            return false;
-        }
-        let sync_msg = match automerge::sync::Message::decode(&msg.data) {
-            Ok(m) => m,
-            Err(e) => {
-                self.send_error(conn, format!("malformed sync message for document {id}: {e}"), Some(&id), None);
-                return false;
-            }
-        };
-        if !exists && request && sync_msg.changes.is_empty() {
-            self.send_unavailable(conn, &id);
-            return false;
-        }
-        let mut slot = self.lock_slot(&id).await;
-        if let Err(e) = self.ensure_loaded(&id, &mut slot).await {
-            tracing::error!(doc = %id, error = %e, "cannot load document");
-            self.send_error(conn, format!("document {id} cannot be read right now"), Some(&id), None);
-            return false;
-        }
-        // Re-read under the slot lock: another connection may have just created it, or access may have gone.
-        let (exists, readable) = {
-            let cat = self.cat();
-            (cat.exists(&id), cat.readable(user, &id))
-        };
-        if exists && !readable {
-            slot.peers.remove(&conn);
-            self.send_unavailable(conn, &id);
-            return false;
-        }
-        let mut accepted = false;
-        let mut meta_changed = false;
-        let mut last_seq = None;
-        if slot.doc.is_none() {
-            slot.doc = Some(Automerge::new());
-            self.loaded_inc();
-        }
-        {
-            let Slot { doc, peers, .. } = &mut *slot;
-            let Some(doc) = doc.as_mut() else { return false };
-            let peer = peers.entry(conn).or_insert_with(PeerDoc::new);
-            if request {
-                peer.state = automerge::sync::State::new();
-            }
-            if sync_msg.changes.is_empty() {
-                if let Err(e) = doc.receive_sync_message(&mut peer.state, sync_msg) {
-                    self.send_error(conn, format!("bad sync message for document {id}: {e}"), Some(&id), None);
-                    return true;
-                }
-            } else {
-                let before = doc.get_heads();
-                let mut fork = doc.fork();
-                let mut state = peer.state.clone();
-                if let Err(e) = fork.receive_sync_message(&mut state, sync_msg) {
-                    self.send_error(conn, format!("bad changes for document {id}: {e}"), Some(&id), None);
-                    return true;
-                }
-                let new = fork.get_changes(&before);
-                let blocked = new.is_empty()
-                    && automerge::ReadDoc::get_missing_deps(&fork, &[]).iter().any(|h| peer.refused.contains(h));
-                if blocked || new.iter().any(|c| peer.refused.contains(&c.hash())) {
-                    // Refused changes again, or ones built on them (changes are hash-chained): refused unread.
-                    peer.refused.extend(new.iter().map(|c| c.hash()));
-                    let refusal = Refusal::new("", "builds on a change that was refused: reload the document");
-                    self.send_error(
-                        conn,
-                        format!("change to {id} refused: {}", refusal.reason),
-                        Some(&id),
-                        Some(refusal),
-                    );
-                    return true;
-                } else if new.is_empty() {
-                    peer.state = state;
-                } else {
-                    let verdict =
-                        gate::check_write(&self.cat(), &self.inner.directory_id, user, &id, doc, exists, &fork);
-                    match verdict {
-                        Err(refusal) => {
-                            peer.refused.extend(new.iter().map(|c| c.hash()));
-                            tracing::info!(user = %user, doc = %id, path = %refusal.path, reason = %refusal.reason, "refused change");
-                            if let Some(hook) = self.inner.refusal_hook.get() {
-                                hook(user, &id, &refusal);
-                            }
-                            let message = format!("change to {id} refused: {}", refusal.reason);
-                            self.send_error(conn, message, Some(&id), Some(refusal));
-                            return true;
-                        }
-                        Ok(meta) => {
-                            let chunk = if exists { fork.save_after(&before) } else { fork.save() };
-                            let stored = self.append(&id, chunk, meta.clone()).await;
-                            match stored {
-                                Ok(seq) => last_seq = Some(seq),
-                                Err(e) => {
-                                    tracing::error!(doc = %id, error = %e, "cannot store change");
-                                    self.send_error(
-                                        conn,
-                                        format!("change to {id} not stored: try again"),
-                                        Some(&id),
-                                        None,
-                                    );
-                                    return true;
-                                }
-                            }
-                            *doc = fork;
-                            peer.state = state;
-                            let mut cat = self.cat_mut();
-                            meta_changed = cat.metas.get(&id) != Some(&meta);
-                            cat.set_meta(&id, meta);
-                            drop(cat);
-                            accepted = true;
-                        }
-                    }
-                }
-            }
-            if let Some(m) = doc.generate_sync_message(&mut peer.state) {
-                self.send_sync(conn, &id, m.encode());
-            }
-        }
-        if accepted {
-            slot.chunks += 1;
-            if let Some(seq) = last_seq {
-                slot.last_seq = seq;
-            }
-            self.fan_out(&id, &mut slot, Some(conn));
-            self.maybe_compact(&id, &mut slot);
-            let directory = if id == self.inner.directory_id {
-                slot.doc.as_ref().and_then(|d| autosurgeon::hydrate::<_, Directory>(d).ok())
-            } else {
-                None
-            };
-            drop(slot);
-            let r = match directory {
-                Some(dir) => self.directory_changed(dir).await,
-                None if meta_changed => self.after_meta_change(&id).await,
-                None => Ok(()),
-            };
-            if let Err(e) = r {
-                tracing::error!(doc = %id, error = %e, "index update failed");
-            }
-        }
-        true
-    }
-
-    /// Relays presence to the other connections that have the document open and may read it.
-    pub(crate) async fn handle_ephemeral(&self, conn: ConnId, user: &UserId, msg: Ephemeral) {
-        if !self.cat().readable(user, &msg.document_id) {
-            return;
-        }
-        let slot = lock(&self.inner.slots).get(&msg.document_id).cloned();
-        let Some(slot) = slot else { return };
-        let others: Vec<ConnId> = slot.lock().await.peers.keys().copied().filter(|c| *c != conn).collect();
-        for other in others {
-            if self.user_of(other).is_some_and(|u| self.cat().readable(&u, &msg.document_id)) {
-                let m = msg.clone();
-                self.send(other, |_, them| Message::Ephemeral(Ephemeral { target_id: them.clone(), ..m }));
-            }
+            self.forget_if_unused(&id, &mut slot);
         }
     }
 }

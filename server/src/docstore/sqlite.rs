@@ -4,12 +4,19 @@
 //! a burst of changes costs one fsync, and every `append` returns only after its transaction committed.
 //! Reads use their own connection (WAL lets them run beside the writer). The file is shared with the
 //! accounts tables; each part keeps its own migration table.
+//!
+//! Test knob: `CRM_TEST_COMMIT_DELAY_MS=N` (read once at open, honoured only when set) makes the writer wait
+//! N ms before each transaction that holds a client's live edit, so a test can kill the relay after a change was forwarded and before it
+//! was committed (`server/tests/sync_forward.rs`). A warning is logged when it is active.
 
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 use std::sync::{mpsc, Mutex};
+use std::time::Duration;
 
-use super::{Chunks, DocKind, DocMeta, DocStore, StoreError};
+use tokio::sync::oneshot;
+
+use super::{Chunks, DocKind, DocMeta, DocStore, Pending, StoreError};
 use app::domain::{DocId, RecordKind, UserId};
 
 /// Migrations, applied in order once each (recorded in `docstore_migrations`).
@@ -33,13 +40,23 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE docs (
 const MAX_BATCH: usize = 512;
 
 enum Op {
-    Append { id: DocId, chunk: Vec<u8>, meta: DocMeta },
-    Compact { id: DocId, snapshot: Vec<u8>, upto_seq: u64 },
+    /// `live`: a client's change on the live-edit path (`submit_append`); only those wait for the test knob.
+    Append {
+        id: DocId,
+        chunk: Vec<u8>,
+        meta: DocMeta,
+        live: bool,
+    },
+    Compact {
+        id: DocId,
+        snapshot: Vec<u8>,
+        upto_seq: u64,
+    },
 }
 
 struct Job {
     op: Op,
-    reply: mpsc::SyncSender<Result<u64, String>>,
+    reply: oneshot::Sender<Result<u64, String>>,
 }
 
 /// Documents in SQLite.
@@ -80,28 +97,42 @@ impl SqliteStore {
         let reader = Connection::open(path)?;
         configure(&reader)?;
         let (tx, rx) = mpsc::channel::<Job>();
-        std::thread::Builder::new().name("docstore-writer".into()).spawn(move || writer_loop(write_conn, rx))?;
+        let delay = commit_delay();
+        std::thread::Builder::new().name("docstore-writer".into()).spawn(move || writer_loop(write_conn, rx, delay))?;
         Ok(SqliteStore { writer: Mutex::new(tx), reader: Mutex::new(reader) })
     }
 
-    fn submit(&self, op: Op) -> Result<u64, StoreError> {
-        let (reply, answer) = mpsc::sync_channel(1);
-        self.writer
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .send(Job { op, reply })
-            .map_err(|_| StoreError::Closed)?;
-        match answer.recv() {
-            Ok(Ok(seq)) => Ok(seq),
-            Ok(Err(e)) => Err(StoreError::Io(std::io::Error::other(e))),
-            Err(_) => Err(StoreError::Closed),
-        }
+    /// Queues `op` for the writer; the answer arrives once its transaction committed.
+    fn queue(&self, op: Op) -> oneshot::Receiver<Result<u64, String>> {
+        let (reply, answer) = oneshot::channel();
+        // A send error drops `reply`, so the receiver reads as "writer stopped" (`StoreError::Closed`).
+        let _ = self.writer.lock().unwrap_or_else(|e| e.into_inner()).send(Job { op, reply });
+        answer
     }
+
+    fn submit(&self, op: Op) -> Result<u64, StoreError> {
+        answer_of(self.queue(op).blocking_recv())
+    }
+}
+
+fn answer_of(answer: Result<Result<u64, String>, oneshot::error::RecvError>) -> Result<u64, StoreError> {
+    match answer {
+        Ok(Ok(seq)) => Ok(seq),
+        Ok(Err(e)) => Err(StoreError::Io(std::io::Error::other(e))),
+        Err(_) => Err(StoreError::Closed),
+    }
+}
+
+/// The test-only commit delay (`CRM_TEST_COMMIT_DELAY_MS`), if set.
+fn commit_delay() -> Option<Duration> {
+    let ms: u64 = std::env::var("CRM_TEST_COMMIT_DELAY_MS").ok()?.trim().parse().ok()?;
+    tracing::warn!(ms, "CRM_TEST_COMMIT_DELAY_MS is set: every store commit waits (tests only)");
+    Some(Duration::from_millis(ms))
 }
 
 fn run_op(tx: &rusqlite::Transaction<'_>, op: &Op) -> Result<u64, rusqlite::Error> {
     match op {
-        Op::Append { id, chunk, meta } => {
+        Op::Append { id, chunk, meta, .. } => {
             tx.execute("INSERT INTO doc_chunks (doc, data) VALUES (?1, ?2)", params![id.as_str(), chunk])?;
             let seq = tx.last_insert_rowid() as u64;
             tx.execute(
@@ -132,7 +163,7 @@ fn run_op(tx: &rusqlite::Transaction<'_>, op: &Op) -> Result<u64, rusqlite::Erro
     }
 }
 
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, delay: Option<Duration>) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -140,6 +171,10 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
                 Ok(j) => jobs.push(j),
                 Err(_) => break,
             }
+        }
+        // Only live edits wait: start-up and seeding (plain `append`) must not.
+        if let Some(d) = delay.filter(|_| jobs.iter().any(|j| matches!(j.op, Op::Append { live: true, .. }))) {
+            std::thread::sleep(d);
         }
         // One transaction for the batch; if it fails as a whole, retry each job alone so one bad write
         // does not fail its neighbours.
@@ -193,29 +228,22 @@ fn meta_from_row(row: &rusqlite::Row<'_>) -> Result<(String, DocMeta), rusqlite:
 
 impl DocStore for SqliteStore {
     fn append(&self, id: &DocId, chunk: &[u8], meta: &DocMeta) -> Result<u64, StoreError> {
-        self.submit(Op::Append { id: id.clone(), chunk: chunk.to_vec(), meta: meta.clone() })
+        self.submit(Op::Append { id: id.clone(), chunk: chunk.to_vec(), meta: meta.clone(), live: false })
     }
 
     fn append_batch(&self, items: &[(DocId, Vec<u8>, DocMeta)]) -> Result<Vec<u64>, StoreError> {
         // Queue everything first so the writer commits them in a few large transactions.
-        let mut answers = Vec::with_capacity(items.len());
-        {
-            let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-            for (id, chunk, meta) in items {
-                let (reply, answer) = mpsc::sync_channel(1);
-                let op = Op::Append { id: id.clone(), chunk: chunk.clone(), meta: meta.clone() };
-                writer.send(Job { op, reply }).map_err(|_| StoreError::Closed)?;
-                answers.push(answer);
-            }
-        }
-        answers
-            .into_iter()
-            .map(|a| match a.recv() {
-                Ok(Ok(seq)) => Ok(seq),
-                Ok(Err(e)) => Err(StoreError::Io(std::io::Error::other(e))),
-                Err(_) => Err(StoreError::Closed),
+        let answers: Vec<_> = items
+            .iter()
+            .map(|(id, chunk, meta)| {
+                self.queue(Op::Append { id: id.clone(), chunk: chunk.clone(), meta: meta.clone(), live: false })
             })
-            .collect()
+            .collect();
+        answers.into_iter().map(|a| answer_of(a.blocking_recv())).collect()
+    }
+
+    fn submit_append(&self, id: DocId, chunk: Vec<u8>, meta: DocMeta) -> Pending {
+        Pending::Queued(self.queue(Op::Append { id, chunk, meta, live: true }))
     }
 
     fn compact(&self, id: &DocId, snapshot: &[u8], upto_seq: u64) -> Result<(), StoreError> {

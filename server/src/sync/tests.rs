@@ -78,7 +78,11 @@ async fn start() -> (Hub, String, Vec<DocId>) {
 }
 
 async fn start_with(cfg: HubConfig) -> (Hub, String, Vec<DocId>, Arc<dyn DocStore>) {
-    let store: Arc<dyn DocStore> = Arc::new(MemoryStore::new());
+    start_on(Arc::new(MemoryStore::new()), cfg).await
+}
+
+/// The demo hub over `store`, served at the returned `ws://` URL.
+async fn start_on(store: Arc<dyn DocStore>, cfg: HubConfig) -> (Hub, String, Vec<DocId>, Arc<dyn DocStore>) {
     let hub = Hub::open(store.clone(), cfg).await.unwrap();
     hub.update_directory(|d| *d = directory()).await.unwrap();
     let dir = hub.directory();
@@ -292,3 +296,5 @@ async fn compaction_keeps_every_change() {
     assert_eq!(text(&doc, "name").as_deref(), Some("v9"));
     assert_eq!(doc.get_heads(), hub.load(&ids[0]).await.unwrap().unwrap().get_heads());
 }
+
+mod commit;

@@ -18,7 +18,19 @@ pub struct RelayProcess {
 impl RelayProcess {
     /// Starts `bin --listen 127.0.0.1:0 --data <data> [--demo]` and waits for its "listening" line.
     pub async fn start(bin: &Path, data: &Path, demo: bool) -> std::io::Result<RelayProcess> {
+        Self::start_with_env(bin, data, demo, &[]).await
+    }
+
+    /// [`RelayProcess::start`] with extra environment variables (e.g. the test-only
+    /// `CRM_TEST_COMMIT_DELAY_MS`).
+    pub async fn start_with_env(
+        bin: &Path,
+        data: &Path,
+        demo: bool,
+        env: &[(&str, &str)],
+    ) -> std::io::Result<RelayProcess> {
         let mut cmd = Command::new(bin);
+        cmd.envs(env.iter().copied());
         cmd.arg("--listen").arg("127.0.0.1:0").arg("--data").arg(data).arg("--static-dir").arg(data.join("no-static"));
         if demo {
             cmd.arg("--demo");
