@@ -16,6 +16,7 @@ mod catalog;
 mod conn;
 mod gate;
 mod index;
+mod numbers;
 mod route;
 mod slot;
 
