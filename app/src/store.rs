@@ -39,7 +39,7 @@ pub use error::StoreError;
 #[cfg(feature = "ui")]
 pub use idb::IdbStorage;
 pub use memory::MemoryStorage;
-pub use ops::{ConvertInput, Converted, CustomerPick, Known, NewIds, Touched};
+pub use ops::{ConvertInput, Converted, CustomerPick, Known, NewIds, NewNumbers, Touched};
 pub use pace::{PaceAction, ViewPace};
 pub use replica::{entry_group, read_index, IndexDiff, IndexEntry, Replica};
 pub use storage::{ChunkWrite, DocMeta, Storage, ViewKinds, WriteBatch};

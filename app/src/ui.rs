@@ -9,7 +9,7 @@
 //! Components render and dispatch; state and rules come from `crate::store` (the data layer) and
 //! `crate::domain` (policy, operations, analytics). Every control has an accessible name.
 
-mod api;
+pub(crate) mod api;
 mod components;
 mod pages;
 

@@ -6,10 +6,12 @@
 //! - `api/teams.rs`: teams and their managers.
 //! - `api/exports.rs`: export requests that a manager (or an admin) approves before download.
 //! - `api/import.rs`: `POST /api/v1/import`: CSV files → records, all or nothing, with a dry run.
+//! - `api/numbers.rs`: `POST /api/v1/numbers`: blocks of record numbers from the company's counter.
 
 pub mod admin;
 pub mod exports;
 pub mod import;
+pub mod numbers;
 pub mod records;
 pub mod teams;
 
@@ -26,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(exports::router())
         .merge(import::router())
         .merge(teams::router())
+        .merge(numbers::router())
 }
 
 /// For PATCH bodies: tells an absent field (`None`) from an explicit `null` (`Some(None)`).

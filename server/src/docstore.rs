@@ -20,7 +20,8 @@ pub use memory::MemoryStore;
 pub use meta::{DocKind, DocMeta};
 pub use sqlite::SqliteStore;
 
-use app::domain::DocId;
+use app::domain::ops::{IssuedBlock, NumberBlock};
+use app::domain::{DocId, UserId};
 use std::path::Path;
 
 /// A storage failure. Never caused by user input: the hub validates documents before storing them.
@@ -104,6 +105,21 @@ pub trait DocStore: Send + Sync + 'static {
 
     /// Every stored document with its metadata (read once at start; the hub keeps it in memory).
     fn list(&self) -> Result<Vec<(DocId, DocMeta)>, StoreError>;
+
+    /// Issues `count` record numbers of `prefix` in `year` to `user` from the company's counter, which
+    /// first moves above `floor` (the highest number already in a stored record). Durable on return, so
+    /// a number is never issued twice.
+    fn reserve_numbers(
+        &self,
+        user: &UserId,
+        prefix: &str,
+        year: i32,
+        floor: u32,
+        count: u32,
+    ) -> Result<NumberBlock, StoreError>;
+
+    /// Every block of numbers issued so far (read once at start).
+    fn issued_numbers(&self) -> Result<Vec<IssuedBlock>, StoreError>;
 }
 
 /// Opens (creating if needed) the SQLite store in `<data>/crm.sqlite3`.
@@ -165,6 +181,23 @@ mod contract_tests {
         let back = loaded.load(&id).unwrap();
         assert_eq!(back.get_heads(), doc.get_heads());
         assert_eq!(back.get(ROOT, "name").unwrap().unwrap().0.as_str(), Some("x"));
+        exercise_numbers(store);
+    }
+
+    fn exercise_numbers(store: &dyn DocStore) {
+        let (rep1, rep2) = (UserId::new("rep1"), UserId::new("rep2"));
+        let a = store.reserve_numbers(&rep1, "CUS", 2026, 0, 20).unwrap();
+        assert_eq!((a.first, a.last), (1, 20));
+        // The counter starts above the highest stored number, and never goes back.
+        let b = store.reserve_numbers(&rep2, "CUS", 2026, 57, 5).unwrap();
+        assert_eq!((b.first, b.last), (58, 62));
+        let c = store.reserve_numbers(&rep1, "CUS", 2026, 3, 1).unwrap();
+        assert_eq!((c.first, c.last), (63, 63));
+        let d = store.reserve_numbers(&rep1, "OPP", 2026, 0, 2).unwrap();
+        assert_eq!((d.first, d.last), (1, 2));
+        let issued = store.issued_numbers().unwrap();
+        assert_eq!(issued.len(), 4);
+        assert_eq!(issued[1], IssuedBlock { user: rep2, block: b });
     }
 
     #[test]
@@ -182,6 +215,8 @@ mod contract_tests {
         }
         let store = open_sqlite(&dir).unwrap();
         assert_eq!(store.list().unwrap().len(), 1);
+        assert_eq!(store.issued_numbers().unwrap().len(), 4);
+        assert_eq!(store.reserve_numbers(&UserId::new("rep1"), "CUS", 2026, 0, 1).unwrap().first, 64);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -23,6 +23,7 @@ mod gate;
 mod incoming;
 mod index;
 mod outgoing;
+mod numbers;
 mod route;
 mod slot;
 

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-use app::domain::{access, companion_groups, DocId, FieldGroup, RecordKind, RecordMeta, UserId};
+use app::domain::{access, companion_groups, DocId, FieldGroup, LinkedRecord, RecordKind, RecordMeta, UserId};
 
 use support::{assert_error, start, USERS};
 
@@ -47,10 +47,23 @@ async fn every_demo_user_reads_exactly_their_slice() {
     }
     let customer_owner: BTreeMap<String, Option<UserId>> =
         all[&RecordKind::Customer].iter().map(|c| (c["id"].as_str().unwrap().to_string(), uid(&c["owner"]))).collect();
+    // Records that link to each customer: their readers read the customer too (implicit read).
+    let mut linked: BTreeMap<String, Vec<LinkedRecord>> = BTreeMap::new();
+    for (kind, records) in &all {
+        for r in records {
+            if let Some(c) = r["customer"].as_str() {
+                linked.entry(c.to_string()).or_default().push(LinkedRecord { kind: *kind, owner: uid(&r["owner"]) });
+            }
+        }
+    }
     let meta = |kind: RecordKind, r: &Value| RecordMeta {
         kind,
         owner: uid(&r["owner"]),
         customer_owner: r["customer"].as_str().and_then(|c| customer_owner.get(c).cloned().flatten()),
+        linked: match kind {
+            RecordKind::Customer => linked.get(r["id"].as_str().unwrap()).cloned().unwrap_or_default(),
+            _ => Vec::new(),
+        },
     };
 
     for user in USERS {

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
-use app::domain::{access, companion_groups, Directory, DocId, DocKind, RecordMeta, UserId};
+use app::domain::{access, companion_groups, Directory, DocId, DocKind, FieldGroup, LinkedRecord, RecordMeta, UserId};
 use app::protocol::{self, Message};
-use automerge::{Automerge, ReadDoc, ROOT};
+use automerge::{transaction::Transactable, Automerge, ReadDoc, ROOT};
 use server::docstore::DocMeta;
 use server::testing::{get_json, index_items, Fetched, TestRelay};
 
@@ -62,7 +62,16 @@ async fn every_role_receives_exactly_its_slice() {
         let m = metas.get(id)?;
         let Some(DocKind::Record(kind)) = m.kind else { return None };
         let customer_owner = m.customer.as_ref().and_then(|c| metas.get(c)).and_then(|c| c.owner.clone());
-        Some(RecordMeta { kind, owner: m.owner.clone(), customer_owner })
+        // Records linking to a customer (whose readers read the customer's main document too).
+        let linked = metas
+            .values()
+            .filter(|l| l.customer.as_ref() == Some(id))
+            .filter_map(|l| match l.kind {
+                Some(DocKind::Record(kind)) => Some(LinkedRecord { kind, owner: l.owner.clone() }),
+                _ => None,
+            })
+            .collect();
+        Some(RecordMeta { kind, owner: m.owner.clone(), customer_owner, linked })
     };
     let expected = |user: &UserId| -> BTreeSet<DocId> {
         let mut out = BTreeSet::new();
@@ -158,4 +167,71 @@ async fn every_role_receives_exactly_its_slice() {
         c.close().await;
     }
     assert!(slices.len() >= 6, "the roles see different slices");
+    // The demo company has deals of rep1's whose customer someone else maintains: rep1 reads those
+    // customers' main documents (their names), never their companions.
+    let rep1 = UserId::new("rep1");
+    let through_deals: Vec<&DocId> = metas
+        .iter()
+        .filter(|(id, m)| {
+            m.kind == Some(DocKind::Record(app::domain::RecordKind::Customer))
+                && m.owner.as_ref() != Some(&rep1)
+                && metas.values().any(|d| d.customer.as_ref() == Some(*id) && d.owner.as_ref() == Some(&rep1))
+        })
+        .map(|(id, _)| id)
+        .collect();
+    assert!(!through_deals.is_empty(), "rep1 has deals of customers maintained by others");
+    let rep1_slice = expected(&rep1);
+    for c in through_deals {
+        assert!(rep1_slice.contains(c), "rep1 reads customer {c} of their deal");
+        assert!(!rep1_slice.contains(&c.companion(FieldGroup::Money)), "rep1 never reads its money");
+    }
+}
+
+/// Right after a manager hands a deal of rep1's customer to rep2, rep2 reads that customer's main document
+/// (its name) by sync and REST, and still none of its companions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reassigned_deal_brings_its_customer_name() {
+    let relay = TestRelay::demo(bin(), "roles-reassign").await;
+    let (rep1_login, mut rep1) = relay.client("rep1").await;
+    let rep1_items = index_items(&mut rep1, &DocId::parse(&rep1_login.index_doc).unwrap()).await;
+    let ids: Vec<DocId> = rep1_items.iter().filter(|i| i.kind == "opportunity").map(|i| i.id.clone()).collect();
+    rep1.fetch_many(&ids, T).await.unwrap();
+    let meta = |c: &server::testing::SyncClient, id: &DocId| DocMeta::read(c.doc(id).unwrap());
+    let (rep2_login, mut rep2) = relay.client("rep2").await;
+    let rep2_index = DocId::parse(&rep2_login.index_doc).unwrap();
+    let rep2_before: BTreeSet<DocId> = index_items(&mut rep2, &rep2_index).await.into_iter().map(|i| i.id).collect();
+    // A deal of a customer rep1 maintains that rep2 does not see yet.
+    let (deal, customer) = ids
+        .iter()
+        .filter(|id| meta(&rep1, id).owner.as_ref().map(UserId::as_str) == Some("rep1"))
+        .filter_map(|id| Some((id.clone(), meta(&rep1, id).customer?)))
+        .find(|(_, c)| !rep2_before.contains(c))
+        .expect("a deal of a customer rep2 does not see");
+    let (_, mut manager) = relay.client("manager").await;
+    assert_eq!(manager.fetch(&deal, T).await.unwrap(), Fetched::Doc);
+    manager.change(&deal, |tx| tx.put(ROOT, "owner", "rep2")).await.unwrap();
+    manager.pump_for(Duration::from_millis(300)).await.unwrap();
+    assert!(manager.refusal(&deal).is_none(), "{:?}", manager.errors);
+    // The relay updates rep2's index right after storing the change; look until it has (or time is up).
+    let deadline = std::time::Instant::now() + T;
+    let (login, mut fresh, index) = loop {
+        let (login, mut fresh) = relay.client("rep2").await;
+        let index_id = DocId::parse(&login.index_doc).unwrap();
+        let index: BTreeSet<DocId> = index_items(&mut fresh, &index_id).await.into_iter().map(|i| i.id).collect();
+        if (index.contains(&deal) && index.contains(&customer)) || std::time::Instant::now() > deadline {
+            break (login, fresh, index);
+        }
+        fresh.close().await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(index.contains(&deal) && index.contains(&customer), "rep2's index lists the deal and its customer");
+    assert_eq!(fresh.fetch(&customer, T).await.unwrap(), Fetched::Doc);
+    for g in [FieldGroup::Money, FieldGroup::Service] {
+        assert!(!index.contains(&customer.companion(g)));
+        assert_eq!(fresh.fetch(&customer.companion(g), T).await.unwrap(), Fetched::Unavailable);
+    }
+    let path = format!("/api/v1/customers/{customer}");
+    let body = get_json(relay.relay().addr, &path, &login.token).await.unwrap();
+    assert!(body["name"].as_str().is_some_and(|n| !n.is_empty()), "REST gives rep2 the name: {body}");
+    assert!(body.get("money").is_none() && body.get("service").is_none(), "{body}");
 }

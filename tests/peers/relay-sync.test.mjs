@@ -74,7 +74,7 @@ async function unavailable(repo, id) {
 async function waitFor(what, fn, ms = 10_000) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (fn()) return;
+    if (await fn()) return;
     await new Promise((r) => setTimeout(r, 25));
   }
   assert.fail(`timed out waiting for ${what}`);
@@ -101,8 +101,16 @@ test('a stock automerge-repo peer sees exactly its slice and edits what it may',
   // An allowed edit reaches another client (the manager, live).
   const manager = await peer('manager');
   const seen = await manager.find(mine.id);
-  // Single-line fields are plain (immutable) strings in our schema; automerge 3 would make a bare JS string
-  // a collaborative Text, which the relay refuses for `name`.
+  // The natural first edit: a plain JS string, which automerge-js 3 turns into a collaborative Text. The
+  // relay reads it as its string value (every other check still applies).
+  handle.change((d) => { d.name = 'plain'; });
+  await waitFor('the manager to see the plain-string edit', () => str(seen.doc().name) === 'plain');
+  const viaRest = async () => (await fetch(`${server.url}/api/v1/opportunities/${mine.id}`, {
+    headers: { authorization: `Bearer ${rep1.session.token}` },
+  }).then((r) => r.json())).name;
+  await waitFor('REST to read the plain-string edit', async () => (await viaRest()) === 'plain');
+  assert.equal(await viaRest(), 'plain');
+  // Scalar strings (ImmutableString) work as before.
   handle.change((d) => { d.name = new ImmutableString('Edited by a stock automerge-repo peer'); });
   await waitFor('the manager to see the edit', () => str(seen.doc().name) === 'Edited by a stock automerge-repo peer');
 

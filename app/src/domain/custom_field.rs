@@ -14,6 +14,7 @@ pub enum CustomFieldType {
     Date,
     /// One of the listed options.
     Choice {
+        #[autosurgeon(hydrate = "super::records::line::many")]
         options: Vec<String>,
     },
     Money,
@@ -25,6 +26,7 @@ pub struct CustomFieldDef {
     #[key]
     pub id: FieldId,
     pub kind: RecordKind,
+    #[autosurgeon(hydrate = "super::records::line::one")]
     pub label: String,
     pub field_type: CustomFieldType,
     pub required: bool,
@@ -36,14 +38,14 @@ pub struct CustomFieldDef {
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum CustomValue {
     #[autosurgeon(rename = "text")]
-    Text(String),
+    Text(#[autosurgeon(hydrate = "super::records::line::one")] String),
     #[autosurgeon(rename = "number")]
     Number(f64),
     /// A calendar day, `YYYY-MM-DD`.
     #[autosurgeon(rename = "date")]
-    Date(String),
+    Date(#[autosurgeon(hydrate = "super::records::line::one")] String),
     #[autosurgeon(rename = "choice")]
-    Choice(String),
+    Choice(#[autosurgeon(hydrate = "super::records::line::one")] String),
     #[autosurgeon(rename = "money")]
     Money(Money),
 }

@@ -12,6 +12,7 @@ use super::{CustomFieldDef, Policy, Role, StageDef, TeamId, UserId};
 pub struct User {
     #[key]
     pub id: UserId,
+    #[autosurgeon(hydrate = "super::records::line::one")]
     pub name: String,
     pub role: Role,
     pub team: Option<TeamId>,
@@ -23,6 +24,7 @@ pub struct User {
 pub struct Team {
     #[key]
     pub id: TeamId,
+    #[autosurgeon(hydrate = "super::records::line::one")]
     pub name: String,
     pub manager: Option<UserId>,
     pub parent: Option<TeamId>,

@@ -98,8 +98,9 @@ fn reconcile_err(e: ReconcileError) -> DomainError {
     }
 }
 
-/// Reads a top-level string key; `None` when absent.
-pub(crate) fn get_str<D: ReadDoc>(doc: &D, key: &str) -> Result<Option<String>, DomainError> {
+/// Reads a top-level string key; `None` when absent. A `Text` object (a stock automerge-js client's plain
+/// string) reads as its value, as in every other reader (`records::line`).
+pub fn get_str<D: ReadDoc>(doc: &D, key: &str) -> Result<Option<String>, DomainError> {
     match doc.get(&ROOT, key).map_err(|e| DomainError::invalid(key, e.to_string()))? {
         None => Ok(None),
         Some((Value::Scalar(s), _)) => match s.as_ref() {
@@ -155,7 +156,7 @@ pub fn read_meta<D: ReadDoc>(doc: &D) -> Result<RecordMeta, DomainError> {
         k => return Err(DomainError::invalid("kind", format!("{:?} is not a record kind", k.as_str()))),
     };
     let owner = get_str(doc, "owner")?.map(UserId::new);
-    Ok(RecordMeta { kind, owner, customer_owner: None })
+    Ok(RecordMeta { kind, owner, customer_owner: None, linked: Vec::new() })
 }
 
 /// The customer a main record document links to (`customer` key of opportunities, contacts, activities).

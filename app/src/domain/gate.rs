@@ -78,9 +78,14 @@ pub fn check_write<D: ReadDoc>(
 }
 
 fn scalar<D: ReadDoc>(doc: &D, key: &str) -> Result<Option<ScalarValue>, DomainError> {
-    match doc.get(&ROOT, key).map_err(|e| DomainError::refused(key, e.to_string()))? {
+    let err = |e: automerge::AutomergeError| DomainError::refused(key, e.to_string());
+    match doc.get(&ROOT, key).map_err(err)? {
         None => Ok(None),
         Some((Value::Scalar(s), _)) => Ok(Some(s.into_owned())),
+        // A stock automerge-js client's plain string: compared by its value, like every other reader.
+        Some((Value::Object(automerge::ObjType::Text), id)) => {
+            Ok(Some(ScalarValue::Str(doc.text(&id).map_err(err)?.into())))
+        }
         Some(_) => Err(DomainError::refused(key, "must be a plain value")),
     }
 }

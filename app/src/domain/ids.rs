@@ -95,6 +95,13 @@ macro_rules! string_id {
             fn hydrate_string(s: &str) -> Result<Self, autosurgeon::HydrateError> {
                 Ok($name(s.to_string()))
             }
+            // A stock automerge-js client writes plain strings as Text (see `records::line`).
+            fn hydrate_text<D: autosurgeon::ReadDoc>(
+                doc: &D,
+                obj: &automerge::ObjId,
+            ) -> Result<Self, autosurgeon::HydrateError> {
+                Ok($name(crate::domain::records::line::text_value(doc, obj)?))
+            }
         }
 
         impl $name {

@@ -12,6 +12,7 @@ use super::DomainError;
 pub struct Money {
     #[autosurgeon(hydrate = "lenient::i64")]
     pub amount_minor: i64,
+    #[autosurgeon(hydrate = "super::records::line::one")]
     pub currency: String,
 }
 

@@ -1,7 +1,8 @@
 //! Operations on records: pure functions with `now` and new ids passed in, each returning a typed error
 //! that names the field and the reason.
 //!
-//! - `number`: human-readable numbers (`OPP-2026-0042`, `CUS-2026-0007`).
+//! - `number`: human-readable numbers (`OPP-2026-0042`, `CUS-2026-0007`), unique per company: blocks issued
+//!   by the relay, provisional numbers offline, the write gate's number rule.
 //! - `convert`: a lead into an opportunity + a new or existing customer + a contact.
 //! - `pipeline`: move stage, win (cooperation history, exactly once), lose, close, reopen.
 //! - `followups`: follow-ups due today / overdue for a user.
@@ -19,5 +20,8 @@ pub use convert::{
     CustomerMatch,
 };
 pub use followups::{follow_ups, FollowUpDue, FollowUpSource, FollowUps};
-pub use number::{format_number, next_number, parse_number, CUSTOMER_PREFIX, OPPORTUNITY_PREFIX};
+pub use number::{
+    check_number, format_number, highest, is_provisional, next_number, number_year, parse_number, provisional_number,
+    IssuedBlock, NumberBlock, NumberPool, BLOCK_SIZE, CUSTOMER_PREFIX, LOW_WATER, OPPORTUNITY_PREFIX, PREFIXES,
+};
 pub use pipeline::{close, lose, move_stage, record_win, reopen, sync_cooperation_history, win};

@@ -150,6 +150,17 @@ pub struct RecordMeta {
     pub owner: Option<UserId>,
     /// For opportunities, contacts and activities: the maintainer of the linked customer, if any.
     pub customer_owner: Option<UserId>,
+    /// For customers: the records that link to it. Whoever may read one of them may read the customer's
+    /// main document (see [`access`]). Filled by whoever knows the links (the relay); empty means none known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub linked: Vec<LinkedRecord>,
+}
+
+/// A record that links to a customer, as the policy needs it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedRecord {
+    pub kind: RecordKind,
+    pub owner: Option<UserId>,
 }
 
 /// A user's permissions on one record, per field group.
@@ -213,7 +224,29 @@ fn perm(rule: Rule, user: &UserId, dir: &Directory, meta: &RecordMeta) -> Perm {
 
 /// The one function that says what `user` may do with a record. Disabled or unknown users get nothing.
 /// A restricted group is never more open than the record itself.
+///
+/// Implicit read of a parent: whoever may read a deal (or a contact or activity) of a customer may read the
+/// customer's main document, so a deal never shows its customer as a bare id (Salesforce grants the same
+/// on a child record's account). Read only, base only: the customer's companions (money, service) follow
+/// the customer's own rules.
 pub fn access(user: &UserId, dir: &Directory, meta: &RecordMeta) -> Access {
+    let own = direct_access(user, dir, meta);
+    if own.visible() || meta.kind != RecordKind::Customer {
+        return own;
+    }
+    let reads_linked = meta.linked.iter().filter(|l| l.kind != RecordKind::Customer).any(|l| {
+        let child =
+            RecordMeta { kind: l.kind, owner: l.owner.clone(), customer_owner: meta.owner.clone(), linked: Vec::new() };
+        direct_access(user, dir, &child).visible()
+    });
+    if reads_linked {
+        Access { base: Perm::Read, ..Access::NONE }
+    } else {
+        Access::NONE
+    }
+}
+
+fn direct_access(user: &UserId, dir: &Directory, meta: &RecordMeta) -> Access {
     let Some(u) = dir.user(user).filter(|u| !u.disabled) else { return Access::NONE };
     let Some(rules) = dir.policy.rules(u.role) else { return Access::NONE };
     let base_rule = match meta.kind {
@@ -259,7 +292,8 @@ pub fn may_assign(
             return false;
         }
     }
-    let meta = |owner: Option<&UserId>| RecordMeta { kind, owner: owner.cloned(), customer_owner: None };
+    let meta =
+        |owner: Option<&UserId>| RecordMeta { kind, owner: owner.cloned(), customer_owner: None, linked: Vec::new() };
     let write_after = perm_for_kind(rules, kind, user, dir, &meta(to)).can_write();
     if rules.reassign {
         // A manager (or admin) may move records among the people they manage, and to or from the pool.

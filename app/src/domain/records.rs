@@ -32,6 +32,7 @@ mod activity;
 mod contact;
 mod customer;
 mod lead;
+pub(crate) mod line;
 mod opportunity;
 
 pub use activity::{Activity, ActivityKind};
@@ -86,7 +87,7 @@ pub trait Record: Hydrate + Reconcile + Clone + Debug + PartialEq + Serialize + 
 
     /// The policy's view of this record, given the linked customer's maintainer (if any).
     fn meta(&self, customer_owner: Option<UserId>) -> RecordMeta {
-        RecordMeta { kind: Self::KIND, owner: self.owner().cloned(), customer_owner }
+        RecordMeta { kind: Self::KIND, owner: self.owner().cloned(), customer_owner, linked: Vec::new() }
     }
 }
 

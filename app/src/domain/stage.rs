@@ -10,7 +10,9 @@ use super::StageId;
 pub struct StageDef {
     #[key]
     pub id: StageId,
+    #[autosurgeon(hydrate = "super::records::line::one")]
     pub name_en: String,
+    #[autosurgeon(hydrate = "super::records::line::one")]
     pub name_zh: String,
     /// Default win probability in percent (0-100) for an opportunity entering this stage.
     pub probability: u8,

@@ -47,5 +47,5 @@ pub fn company() -> Directory {
 }
 
 pub fn meta(kind: RecordKind, owner: Option<&str>, customer_owner: Option<&str>) -> RecordMeta {
-    RecordMeta { kind, owner: owner.map(u), customer_owner: customer_owner.map(u) }
+    RecordMeta { kind, owner: owner.map(u), customer_owner: customer_owner.map(u), linked: Vec::new() }
 }

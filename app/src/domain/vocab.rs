@@ -66,6 +66,13 @@ macro_rules! str_enum {
             fn hydrate_string(s: &str) -> Result<Self, ::autosurgeon::HydrateError> {
                 $name::parse(s).map_err(|e| ::autosurgeon::HydrateError::unexpected($field, e.to_string()))
             }
+            // A stock automerge-js client writes plain strings as Text (see `records::line`).
+            fn hydrate_text<D: ::autosurgeon::ReadDoc>(
+                doc: &D,
+                obj: &::automerge::ObjId,
+            ) -> Result<Self, ::autosurgeon::HydrateError> {
+                Self::hydrate_string(&$crate::domain::records::line::text_value(doc, obj)?)
+            }
         }
     };
 }
@@ -195,6 +202,9 @@ impl Reconcile for DocId {
 impl Hydrate for DocId {
     fn hydrate_string(s: &str) -> Result<Self, HydrateError> {
         DocId::parse(s).map_err(|e| HydrateError::unexpected("a document id", e.to_string()))
+    }
+    fn hydrate_text<D: ReadDoc>(doc: &D, obj: &ObjId) -> Result<Self, HydrateError> {
+        Self::hydrate_string(&super::records::line::text_value(doc, obj)?)
     }
 }
 

@@ -4,8 +4,9 @@
 //! When an action's future resolves `Ok`, the edit is durable on this device.
 //!
 //! `client/signals.rs` holds the reactive state ([`Signals`]); `client/start.rs` opening the device's
-//! store at start-up and sign-in.
+//! store at start-up and sign-in; `client/numbers.rs` the device's reserved record numbers.
 
+mod numbers;
 mod signals;
 mod start;
 
@@ -23,8 +24,8 @@ use leptos::task::spawn_local;
 
 use super::notes::{self, NotesSeen};
 use super::{
-    ConvertInput, Converted, CustomerPick, IdbStorage, Known, NewIds, PaceAction, Replica, Storage as _, StoreError,
-    Touched, ViewPace,
+    ConvertInput, Converted, CustomerPick, IdbStorage, Known, NewIds, NewNumbers, PaceAction, Replica, Storage as _,
+    StoreError, Touched, ViewPace,
 };
 use crate::domain::records::{Companion, Record};
 use crate::domain::{
@@ -56,6 +57,10 @@ pub(crate) struct Core {
     pub pace: RefCell<ViewPace>,
     /// A repack of the stored views is running.
     pub repacking: std::cell::Cell<bool>,
+    /// Record numbers reserved from the relay and not used yet (see `client/numbers.rs`).
+    pub numbers: RefCell<crate::domain::ops::NumberPool>,
+    /// A reservation of numbers is under way.
+    pub numbers_busy: std::cell::Cell<bool>,
 }
 
 impl Core {
@@ -170,6 +175,8 @@ impl ClientStore {
             pending_views: RefCell::new(None),
             pace: RefCell::new(ViewPace::default()),
             repacking: std::cell::Cell::new(false),
+            numbers: RefCell::default(),
+            numbers_busy: std::cell::Cell::new(false),
         });
         let store = ClientStore { core: StoredValue::new_local(core.clone()), sigs };
         provide_context(store);
@@ -177,6 +184,7 @@ impl ClientStore {
         let remembered = session::remembered();
         sigs.session.set(remembered.clone());
         socket::install(&core);
+        numbers::watch(&core);
         spawn_local(async move {
             if let Some(s) = remembered {
                 if let Err(e) = open_replica(&core, &s).await {
@@ -439,13 +447,21 @@ impl ClientStore {
     pub async fn convert_lead(self, lead: DocId, pick: CustomerPick) -> Result<Converted, StoreError> {
         let (core, rep, by, dir) = self.context()?;
         let ids = NewIds { opportunity: new_doc_id()?, customer: new_doc_id()?, contact: new_doc_id()? };
-        let known = Known::from_views(
+        let mut known = Known::from_views(
             [RecordKind::Customer, RecordKind::Opportunity]
                 .iter()
                 .flat_map(|k| self.sigs.views[kind_index(*k)].get_untracked())
                 .collect::<Vec<_>>()
                 .iter(),
         );
+        known.numbers = NewNumbers {
+            opportunity: self.take_number(crate::domain::ops::OPPORTUNITY_PREFIX),
+            customer: match pick {
+                CustomerPick::Existing(_) => None,
+                _ => Some(self.take_number(crate::domain::ops::CUSTOMER_PREFIX)),
+            },
+        };
+        self.save_numbers().await?;
         let (out, touched) = rep.convert_lead(&lead, ConvertInput { pick, ids, known }, &by, now(), &dir).await?;
         publish(&core, touched);
         Ok(out)

@@ -44,8 +44,15 @@ pub struct Touched {
 pub struct Known {
     /// The customers, to find duplicates and the chosen existing one.
     pub customers: Vec<(DocId, Customer)>,
-    /// Every opportunity and customer number in use, for the next numbers.
-    pub numbers: Vec<String>,
+    /// The numbers the new records get (taken from the device's reserved blocks by the caller).
+    pub numbers: NewNumbers,
+}
+
+/// Numbers for a conversion's new opportunity and (unless an existing customer is picked) customer.
+#[derive(Clone, Debug, Default)]
+pub struct NewNumbers {
+    pub opportunity: String,
+    pub customer: Option<String>,
 }
 
 impl Known {
@@ -53,13 +60,8 @@ impl Known {
     pub fn from_views<'a>(views: impl IntoIterator<Item = &'a RecordView>) -> Known {
         let mut k = Known::default();
         for v in views {
-            match v {
-                RecordView::Customer(c) => {
-                    k.customers.push((c.id.clone(), c.base.clone()));
-                    k.numbers.push(c.base.number.clone());
-                }
-                RecordView::Opportunity(o) => k.numbers.push(o.base.number.clone()),
-                _ => {}
+            if let RecordView::Customer(c) = v {
+                k.customers.push((c.id.clone(), c.base.clone()));
             }
         }
         k
@@ -226,14 +228,18 @@ impl<S: Storage> Replica<S> {
         };
         let ConvertInput { pick, ids, known } = input;
         let customers: Vec<(&DocId, &Customer)> = known.customers.iter().map(|(id, c)| (id, c)).collect();
-        let numbers = |prefix: &str| ops::next_number(prefix, now, known.numbers.iter().map(String::as_str));
+        let customer_number = || {
+            known
+                .numbers
+                .customer
+                .clone()
+                .ok_or_else(|| DomainError::invalid("number", "no number for the new customer"))
+        };
         let choice = match pick {
             CustomerPick::Existing(id) => CustomerChoice::Existing(id),
-            CustomerPick::New => {
-                CustomerChoice::New { id: ids.customer.clone(), number: numbers(ops::CUSTOMER_PREFIX) }
-            }
+            CustomerPick::New => CustomerChoice::New { id: ids.customer.clone(), number: customer_number()? },
             CustomerPick::NewUnlessMatch => {
-                CustomerChoice::NewUnlessMatch { id: ids.customer.clone(), number: numbers(ops::CUSTOMER_PREFIX) }
+                CustomerChoice::NewUnlessMatch { id: ids.customer.clone(), number: customer_number()? }
             }
         };
         let outcome = ops::convert_lead(ConvertRequest {
@@ -244,7 +250,7 @@ impl<S: Storage> Replica<S> {
             choice,
             ids: ConversionIds {
                 opportunity: ids.opportunity.clone(),
-                opportunity_number: numbers(ops::OPPORTUNITY_PREFIX),
+                opportunity_number: known.numbers.opportunity.clone(),
                 contact: ids.contact.clone(),
             },
             by,
@@ -335,7 +341,9 @@ mod tests {
                 .await
                 .unwrap();
 
-            let input = ConvertInput { pick: CustomerPick::NewUnlessMatch, ids: ids(10), known: Known::default() };
+            let numbers = NewNumbers { opportunity: "OPP-2026-0001".into(), customer: Some("CUS-2026-P0000AB".into()) };
+            let known = Known { numbers: numbers.clone(), ..Known::default() };
+            let input = ConvertInput { pick: CustomerPick::NewUnlessMatch, ids: ids(10), known };
             let (done, changed) = r.convert_lead(&lead_id, input, &rep1(), now(), &d).await.unwrap();
             let Converted::Done { opportunity, customer, contact } = done else { panic!("matches?") };
             assert_eq!(changed.docs.len(), 6, "customer, opportunity, contact, lead, money, contact pii");
@@ -350,7 +358,7 @@ mod tests {
             let mut l2 = Lead::new("Second order", Some(rep1()), &rep1(), now()).unwrap();
             l2.company = "ACME ltd".into();
             r.create_record(&lead2, &l2).await.unwrap();
-            let known = Known::from_views(customer_view.iter());
+            let known = Known { numbers, ..Known::from_views(customer_view.iter()) };
             let input = ConvertInput { pick: CustomerPick::NewUnlessMatch, ids: ids(20), known };
             let (m, changed) = r.convert_lead(&lead2, input, &rep1(), now(), &d).await.unwrap();
             assert!(matches!(m, Converted::Matches(ref v) if v.len() == 1 && v[0].id == customer), "{m:?}");

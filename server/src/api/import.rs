@@ -216,6 +216,16 @@ async fn context(
     Ok((customers, numbers))
 }
 
+/// The record numbers an import of `kind` may make (opportunities may make customers from names).
+fn import_prefixes(kind: RecordKind) -> &'static [&'static str] {
+    use app::domain::ops::{CUSTOMER_PREFIX, OPPORTUNITY_PREFIX};
+    match kind {
+        RecordKind::Opportunity => &[OPPORTUNITY_PREFIX, CUSTOMER_PREFIX],
+        RecordKind::Customer => &[CUSTOMER_PREFIX],
+        _ => &[],
+    }
+}
+
 async fn import_csv(
     user: AuthUser,
     State(state): State<AppState>,
@@ -272,8 +282,11 @@ async fn import_csv(
     }
     // Real imports run one at a time, so two uploads of the same file cannot both pass the number check.
     let _one_at_a_time = if dry_run { None } else { Some(IMPORTS.lock().await) };
-    let (customers, numbers) = context(&state, &me, kind).await?;
+    let (customers, mut numbers) = context(&state, &me, kind).await?;
     let now = Timestamp::from_datetime(chrono::Utc::now());
+    // New numbers come from the company's counter, like every device's (one block, at most a number a row).
+    let rows = csv.iter().filter(|b| **b == b'\n').count() as u32 + 1;
+    numbers.extend(state.hub.numbers_for_import(&me, import_prefixes(kind), now, rows, dry_run).await?);
     let currency = p.currency.map(|c| c.trim().to_ascii_uppercase());
     let importer = me.clone();
     let plan = tokio::task::spawn_blocking(move || {

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::{Chunks, DocMeta, DocStore, StoreError};
-use app::domain::DocId;
+use app::domain::ops::{IssuedBlock, NumberBlock};
+use app::domain::{DocId, UserId};
 
 #[derive(Default)]
 struct Stored {
@@ -17,6 +18,14 @@ struct Stored {
 pub struct MemoryStore {
     docs: Mutex<HashMap<DocId, Stored>>,
     next_seq: Mutex<u64>,
+    numbers: Mutex<Numbers>,
+}
+
+/// The next number per (prefix, year), and every block issued.
+#[derive(Default)]
+struct Numbers {
+    next: HashMap<(String, i32), u32>,
+    issued: Vec<IssuedBlock>,
 }
 
 impl MemoryStore {
@@ -63,5 +72,26 @@ impl DocStore for MemoryStore {
         let mut out: Vec<_> = docs.iter().filter_map(|(id, d)| Some((id.clone(), d.meta.clone()?))).collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
+    }
+
+    fn reserve_numbers(
+        &self,
+        user: &UserId,
+        prefix: &str,
+        year: i32,
+        floor: u32,
+        count: u32,
+    ) -> Result<NumberBlock, StoreError> {
+        let mut n = self.numbers.lock().unwrap_or_else(|e| e.into_inner());
+        let next = n.next.entry((prefix.to_string(), year)).or_insert(1);
+        let first = (*next).max(floor.saturating_add(1));
+        let block = NumberBlock { prefix: prefix.to_string(), year, first, last: first + count.max(1) - 1 };
+        *next = block.last + 1;
+        n.issued.push(IssuedBlock { user: user.clone(), block: block.clone() });
+        Ok(block)
+    }
+
+    fn issued_numbers(&self) -> Result<Vec<IssuedBlock>, StoreError> {
+        Ok(self.numbers.lock().unwrap_or_else(|e| e.into_inner()).issued.clone())
     }
 }

@@ -2,7 +2,6 @@
 
 pub use app::domain::DocKind;
 use app::domain::{DocId, RecordKind, UserId};
-use automerge::{ReadDoc, ROOT};
 
 /// Per-document metadata, read from the document's top-level keys and stored beside its chunks.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,22 +18,21 @@ pub struct DocMeta {
     pub customer: Option<DocId>,
     /// Index documents: whose index (`user`).
     pub user: Option<UserId>,
+    /// Opportunities and customers: the record number (`number`), for the number gate and counters.
+    pub number: Option<String>,
 }
 
 impl DocMeta {
     pub fn unknown() -> DocMeta {
-        DocMeta { kind: None, record: None, record_kind: None, owner: None, customer: None, user: None }
+        DocMeta { kind: None, record: None, record_kind: None, owner: None, customer: None, user: None, number: None }
     }
 
     /// Reads the metadata of a document. Missing or mistyped keys read as `None` (the write gate refuses
     /// documents whose keys are wrong; this never fails).
     pub fn read(doc: &automerge::Automerge) -> DocMeta {
-        let text = |key: &str| -> Option<String> {
-            match doc.get(ROOT, key) {
-                Ok(Some((v, _))) => v.as_str().map(str::to_string),
-                _ => None,
-            }
-        };
+        // The domain's reader, so a Text value (a stock automerge-js client's plain string) means what the
+        // write gate judged it to mean.
+        let text = |key: &str| -> Option<String> { app::domain::docs::get_str(doc, key).ok().flatten() };
         let kind = text("kind").and_then(|k| DocKind::parse(&k).ok());
         let id = |key: &str| text(key).and_then(|s| DocId::parse(&s).ok());
         DocMeta {
@@ -44,6 +42,10 @@ impl DocMeta {
             owner: text("owner").filter(|s| !s.is_empty()).map(UserId::new),
             customer: id("customer"),
             user: text("user").map(UserId::new),
+            number: match kind {
+                Some(DocKind::Record(RecordKind::Opportunity | RecordKind::Customer)) => text("number"),
+                _ => None,
+            },
         }
     }
 }
@@ -52,6 +54,7 @@ impl DocMeta {
 mod tests {
     use super::*;
     use automerge::transaction::Transactable;
+    use automerge::ROOT;
 
     #[test]
     fn reads_kinds_and_keys() {

@@ -17,10 +17,12 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::{Chunks, DocKind, DocMeta, DocStore, Pending, StoreError};
+use app::domain::ops::{IssuedBlock, NumberBlock};
 use app::domain::{DocId, RecordKind, UserId};
 
 /// Migrations, applied in order once each (recorded in `docstore_migrations`).
-const MIGRATIONS: &[&str] = &["CREATE TABLE docs (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE docs (
         id TEXT PRIMARY KEY,
         kind TEXT NOT NULL,
         record TEXT,
@@ -34,7 +36,24 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE docs (
         doc TEXT NOT NULL,
         data BLOB NOT NULL
     );
-    CREATE INDEX doc_chunks_by_doc ON doc_chunks (doc, seq);"];
+    CREATE INDEX doc_chunks_by_doc ON doc_chunks (doc, seq);",
+    // Record numbers: each record's number beside its metadata (filled for older stores at open), the
+    // company's counter per prefix and year, and who got which block.
+    "ALTER TABLE docs ADD COLUMN number TEXT;
+    CREATE TABLE number_counters (
+        prefix TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        next INTEGER NOT NULL,
+        PRIMARY KEY (prefix, year)
+    );
+    CREATE TABLE number_blocks (
+        prefix TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        first INTEGER NOT NULL,
+        last INTEGER NOT NULL,
+        user TEXT NOT NULL
+    );",
+];
 
 /// How many queued writes one transaction takes at most.
 const MAX_BATCH: usize = 512;
@@ -51,6 +70,14 @@ enum Op {
         id: DocId,
         snapshot: Vec<u8>,
         upto_seq: u64,
+    },
+    /// Answers the first number of the block.
+    Reserve {
+        user: UserId,
+        prefix: String,
+        year: i32,
+        floor: u32,
+        count: u32,
     },
 }
 
@@ -94,6 +121,7 @@ impl SqliteStore {
         let mut write_conn = Connection::open(path)?;
         configure(&write_conn)?;
         migrate(&mut write_conn)?;
+        fill_numbers(&mut write_conn)?;
         let reader = Connection::open(path)?;
         configure(&reader)?;
         let (tx, rx) = mpsc::channel::<Job>();
@@ -136,10 +164,10 @@ fn run_op(tx: &rusqlite::Transaction<'_>, op: &Op) -> Result<u64, rusqlite::Erro
             tx.execute("INSERT INTO doc_chunks (doc, data) VALUES (?1, ?2)", params![id.as_str(), chunk])?;
             let seq = tx.last_insert_rowid() as u64;
             tx.execute(
-                "INSERT INTO docs (id, kind, record, record_kind, owner, customer, user)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                "INSERT INTO docs (id, kind, record, record_kind, owner, customer, user, number)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (id) DO UPDATE SET kind = ?2, record = ?3, record_kind = ?4, owner = ?5,
-                   customer = ?6, user = ?7",
+                   customer = ?6, user = ?7, number = ?8",
                 params![
                     id.as_str(),
                     meta.kind.map_or("unknown", |k| k.as_str()),
@@ -148,9 +176,31 @@ fn run_op(tx: &rusqlite::Transaction<'_>, op: &Op) -> Result<u64, rusqlite::Erro
                     meta.owner.as_ref().map(|u| u.as_str()),
                     meta.customer.as_ref().map(|d| d.as_str()),
                     meta.user.as_ref().map(|u| u.as_str()),
+                    meta.number.as_deref(),
                 ],
             )?;
             Ok(seq)
+        }
+        Op::Reserve { user, prefix, year, floor, count } => {
+            let next: Option<i64> = tx
+                .query_row(
+                    "SELECT next FROM number_counters WHERE prefix = ?1 AND year = ?2",
+                    params![prefix, year],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let first = next.unwrap_or(1).max(i64::from(*floor) + 1);
+            let last = first + i64::from((*count).max(1)) - 1;
+            tx.execute(
+                "INSERT INTO number_counters (prefix, year, next) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (prefix, year) DO UPDATE SET next = ?3",
+                params![prefix, year, last + 1],
+            )?;
+            tx.execute(
+                "INSERT INTO number_blocks (prefix, year, first, last, user) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![prefix, year, first, last, user.as_str()],
+            )?;
+            Ok(first as u64)
         }
         Op::Compact { id, snapshot, upto_seq } => {
             tx.execute("DELETE FROM doc_chunks WHERE doc = ?1 AND seq <= ?2", params![id.as_str(), *upto_seq as i64])?;
@@ -205,6 +255,33 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, delay: Option<Dura
     }
 }
 
+/// Stores written before numbers were kept beside the metadata: read each opportunity's and customer's
+/// number from its document once.
+fn fill_numbers(conn: &mut Connection) -> Result<(), StoreError> {
+    let ids: Vec<String> = conn
+        .prepare("SELECT id FROM docs WHERE kind IN ('opportunity', 'customer') AND number IS NULL")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    for id in ids {
+        let chunks: Vec<Vec<u8>> = tx
+            .prepare_cached("SELECT data FROM doc_chunks WHERE doc = ?1 ORDER BY seq")?
+            .query_map([&id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let Ok(doc_id) = DocId::parse(&id) else { continue };
+        let doc = Chunks { chunks, last_seq: 0 }.load(&doc_id)?;
+        // Records without a number stay NULL (and are looked at again next start: there are none in practice).
+        if let Some(n) = DocMeta::read(&doc).number {
+            tx.execute("UPDATE docs SET number = ?1 WHERE id = ?2", params![n, id])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 fn meta_from_row(row: &rusqlite::Row<'_>) -> Result<(String, DocMeta), rusqlite::Error> {
     let id: String = row.get(0)?;
     let kind: String = row.get(1)?;
@@ -213,6 +290,7 @@ fn meta_from_row(row: &rusqlite::Row<'_>) -> Result<(String, DocMeta), rusqlite:
     let owner: Option<String> = row.get(4)?;
     let customer: Option<String> = row.get(5)?;
     let user: Option<String> = row.get(6)?;
+    let number: Option<String> = row.get(7)?;
     Ok((
         id,
         DocMeta {
@@ -222,6 +300,7 @@ fn meta_from_row(row: &rusqlite::Row<'_>) -> Result<(String, DocMeta), rusqlite:
             owner: owner.map(UserId::new),
             customer: customer.and_then(|s| DocId::parse(&s).ok()),
             user: user.map(UserId::new),
+            number,
         },
     ))
 }
@@ -271,7 +350,7 @@ impl DocStore for SqliteStore {
     fn list(&self) -> Result<Vec<(DocId, DocMeta)>, StoreError> {
         let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
         let mut stmt =
-            conn.prepare("SELECT id, kind, record, record_kind, owner, customer, user FROM docs ORDER BY id")?;
+            conn.prepare("SELECT id, kind, record, record_kind, owner, customer, user, number FROM docs ORDER BY id")?;
         let rows = stmt.query_map([], meta_from_row)?;
         let mut out = Vec::new();
         for row in rows {
@@ -280,5 +359,30 @@ impl DocStore for SqliteStore {
             out.push((id, meta));
         }
         Ok(out)
+    }
+
+    fn reserve_numbers(
+        &self,
+        user: &UserId,
+        prefix: &str,
+        year: i32,
+        floor: u32,
+        count: u32,
+    ) -> Result<NumberBlock, StoreError> {
+        let op = Op::Reserve { user: user.clone(), prefix: prefix.to_string(), year, floor, count };
+        let first = self.submit(op)? as u32;
+        Ok(NumberBlock { prefix: prefix.to_string(), year, first, last: first + count.max(1) - 1 })
+    }
+
+    fn issued_numbers(&self) -> Result<Vec<IssuedBlock>, StoreError> {
+        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stmt = conn.prepare("SELECT prefix, year, first, last, user FROM number_blocks ORDER BY rowid")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(IssuedBlock {
+                user: UserId::new(r.get::<_, String>(4)?),
+                block: NumberBlock { prefix: r.get(0)?, year: r.get(1)?, first: r.get(2)?, last: r.get(3)? },
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }

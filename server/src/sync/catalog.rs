@@ -5,7 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-use app::domain::{access, companion_groups, Directory, DocId, DocKind, FieldGroup, RecordMeta, Role, Scope, UserId};
+use app::domain::{
+    access, companion_groups, Directory, DocId, DocKind, FieldGroup, LinkedRecord, RecordKind, RecordMeta, Role, Scope,
+    UserId,
+};
 
 use crate::docstore::DocMeta;
 
@@ -27,6 +30,13 @@ pub struct Catalog {
     pub by_customer: HashMap<DocId, HashSet<DocId>>,
     /// What each user's index document lists now (kept equal to the stored index documents).
     pub indexed: HashMap<UserId, BTreeMap<DocId, IndexEntry>>,
+    /// Record → the customer it linked to before its latest link change (whose readers must be looked at).
+    pub unlinked: HashMap<DocId, DocId>,
+    /// Record number → the records that carry it (more than one only in stores from before numbers were
+    /// issued by the relay).
+    pub numbers: HashMap<String, HashSet<DocId>>,
+    /// Every block of numbers the relay issued, and to whom (the number gate checks new numbers here).
+    pub issued: Vec<app::domain::ops::IssuedBlock>,
 }
 
 impl Catalog {
@@ -41,10 +51,24 @@ impl Catalog {
                 if let Some(set) = self.by_customer.get_mut(c) {
                     set.remove(id);
                 }
+                if meta.customer.as_ref() != Some(c) {
+                    self.unlinked.insert(id.clone(), c.clone());
+                }
+            }
+            if let Some(n) = &old.number {
+                if let Some(set) = self.numbers.get_mut(n) {
+                    set.remove(id);
+                    if set.is_empty() {
+                        self.numbers.remove(n);
+                    }
+                }
             }
         }
         if let Some(c) = &meta.customer {
             self.by_customer.entry(c.clone()).or_default().insert(id.clone());
+        }
+        if let Some(n) = &meta.number {
+            self.numbers.entry(n.clone()).or_default().insert(id.clone());
         }
         self.metas.insert(id.clone(), meta);
     }
@@ -54,7 +78,32 @@ impl Catalog {
         let meta = self.metas.get(id)?;
         let Some(DocKind::Record(kind)) = meta.kind else { return None };
         let customer_owner = meta.customer.as_ref().and_then(|c| self.metas.get(c)).and_then(|c| c.owner.clone());
-        Some(RecordMeta { kind, owner: meta.owner.clone(), customer_owner })
+        // A customer's readers include the readers of the records linked to it (the policy's implicit read).
+        let linked = match kind {
+            RecordKind::Customer => self
+                .by_customer
+                .get(id)
+                .into_iter()
+                .flatten()
+                .filter_map(|d| {
+                    let m = self.metas.get(d)?;
+                    let Some(DocKind::Record(kind)) = m.kind else { return None };
+                    Some(LinkedRecord { kind, owner: m.owner.clone() })
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Some(RecordMeta { kind, owner: meta.owner.clone(), customer_owner, linked })
+    }
+
+    /// Does a record other than `id` carry `number`?
+    pub fn number_taken(&self, number: &str, id: &DocId) -> bool {
+        self.numbers.get(number).is_some_and(|ids| ids.iter().any(|d| d != id))
+    }
+
+    /// The highest sequence of `prefix` in `year` among stored records (the counter starts above it).
+    pub fn highest_number(&self, prefix: &str, year: i32) -> u32 {
+        app::domain::ops::highest(prefix, year, self.numbers.keys().map(String::as_str))
     }
 
     fn active(&self, user: &UserId) -> bool {
@@ -99,25 +148,29 @@ impl Catalog {
     fn candidates(&self, rec: &RecordMeta, teams: &HashMap<UserId, BTreeSet<UserId>>) -> Vec<UserId> {
         let dir = &self.directory;
         let mut out: Vec<UserId> = Vec::new();
-        let in_team = |u: &UserId| {
-            teams.get(u).is_some_and(|members| {
-                [&rec.owner, &rec.customer_owner].into_iter().flatten().any(|o| members.contains(o))
-            })
+        // Owners whose records this user may read through: the record's, its customer's, and (customers)
+        // those of the records linked to it.
+        let owners = || {
+            [&rec.owner, &rec.customer_owner]
+                .into_iter()
+                .flatten()
+                .chain(rec.linked.iter().filter_map(|l| l.owner.as_ref()))
         };
+        let in_team = |u: &UserId| teams.get(u).is_some_and(|members| owners().any(|o| members.contains(o)));
         for u in &dir.users {
             let Some(rules) = dir.policy.rules(u.role) else { continue };
             let rule = match rec.kind {
-                app::domain::RecordKind::Lead => rules.leads,
-                app::domain::RecordKind::Opportunity => rules.opportunities,
-                app::domain::RecordKind::Customer => rules.customers,
-                app::domain::RecordKind::Contact => rules.contacts,
-                app::domain::RecordKind::Activity => rules.activities,
+                RecordKind::Lead => rules.leads,
+                RecordKind::Opportunity => rules.opportunities,
+                RecordKind::Customer => rules.customers,
+                RecordKind::Contact => rules.contacts,
+                RecordKind::Activity => rules.activities,
             };
             let broad = rule.scope == Scope::All
                 || (rule.scope == Scope::Team && in_team(&u.id))
                 || (rule.scope == Scope::OwnOrPool && rec.owner.is_none())
                 || u.role == Role::Admin;
-            if broad || rec.owner.as_ref() == Some(&u.id) || rec.customer_owner.as_ref() == Some(&u.id) {
+            if broad || owners().any(|o| o == &u.id) {
                 out.push(u.id.clone());
             }
         }
@@ -191,6 +244,10 @@ impl Catalog {
         if let Some(r) = self.metas.get(id).and_then(|m| m.record.clone()) {
             out.push(r);
         }
+        // A linked record's readers read its customer: the customer it links to now, and the one it linked
+        // to before (whose implicit readers may have lost it).
+        out.extend(self.metas.get(id).and_then(|m| m.customer.clone()));
+        out.extend(self.unlinked.get(id).cloned());
         out
     }
 

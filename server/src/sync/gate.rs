@@ -2,7 +2,8 @@
 //! sync message to a scratch fork and asks here before anything is stored or forwarded.
 //!
 //! Who may write what, and what a valid document is, is the domain's (`app::domain::gate`). This file
-//! supplies what only the relay knows: the document's role and its record's current metadata.
+//! supplies what only the relay knows: the document's role, its record's current metadata, and which
+//! record numbers were issued to whom and are in use.
 
 use app::domain::gate::DocRole;
 use app::domain::{DocId, DocKind, DomainError, UserId};
@@ -79,6 +80,11 @@ pub fn check_write(
     };
     let before = exists.then_some(before);
     app::domain::gate::check_write(user, &cat.directory, id, &role, before, after)?;
+    // A record number must be unique in the company: a new one was issued to this writer and is unused.
+    if let Some(number) = &meta.number {
+        let old = if exists { cat.metas.get(id).and_then(|m| m.number.as_deref()) } else { None };
+        app::domain::ops::check_number(number, old, user, &cat.issued, cat.number_taken(number, id))?;
+    }
     // A customer link must name a customer this user can see (else it would leak or dangle).
     if matches!(kind, DocKind::Record(_)) {
         if let Some(c) = &meta.customer {

@@ -69,8 +69,10 @@ impl Hub {
         Ok(())
     }
 
-    /// Creates the directory document if the store has none; loads the directory into the catalog.
+    /// Creates the directory document if the store has none; loads the directory (and the record numbers
+    /// issued so far) into the catalog.
     pub(crate) async fn init_directory(&self) -> Result<(), SyncError> {
+        self.load_issued_numbers().await?;
         let id = self.inner.directory_id.clone();
         if !self.cat().exists(&id) {
             let dir = Directory::new();

@@ -47,7 +47,8 @@ fn opportunity(dir: &Directory, n: u8, owner: &str) -> (DocId, Automerge, DocId,
     let now = Timestamp::from_millis(1_700_000_000_000);
     let opp = Opportunity::new(
         &format!("Deal {n}"),
-        &format!("OPP-{n}"),
+        // A device's stand-in number: accepted on new records without a block (see `ops::number`).
+        &app::domain::ops::provisional_number("OPP", now, u64::from(n)),
         &StageId::new("initial"),
         Some(o.clone()),
         &o,

@@ -58,7 +58,10 @@ fn lead_round_trips_with_header_and_companion() {
     assert!(read_companion::<crate::domain::ContactPii, _>(&comp).unwrap_err().to_string().starts_with("record_kind:"));
 
     let meta = read_meta(&main).unwrap();
-    assert_eq!(meta, RecordMeta { kind: RecordKind::Lead, owner: Some(rep()), customer_owner: None });
+    assert_eq!(
+        meta,
+        RecordMeta { kind: RecordKind::Lead, owner: Some(rep()), customer_owner: None, linked: Vec::new() }
+    );
 }
 
 #[test]

@@ -206,7 +206,7 @@ impl RecordView {
 
     /// The policy's view of this record, given the linked customer's maintainer.
     pub fn meta(&self, customer_owner: Option<UserId>) -> RecordMeta {
-        RecordMeta { kind: self.kind(), owner: self.owner().cloned(), customer_owner }
+        RecordMeta { kind: self.kind(), owner: self.owner().cloned(), customer_owner, linked: Vec::new() }
     }
 
     /// Drops every companion group `access` may not read (the base itself is the caller's business).

@@ -234,3 +234,36 @@ fn assigning_follows_role_and_team() {
     assert!(may_assign(&rep1, &dir, k, Some(&rep2), Some(&rep2), false));
     assert!(!may_write_directory(&m, &dir) && may_write_directory(&u("admin"), &dir));
 }
+
+/// Implicit read of a deal's customer: the readers of any linked record read the customer's main
+/// document, nothing more.
+#[test]
+fn readers_of_a_linked_record_read_the_customer_base_only() {
+    let dir = company();
+    let linked = |kind, owner: &str| LinkedRecord { kind, owner: Some(u(owner)) };
+    // accountmgr maintains the customer; rep1 owns a deal of it.
+    let mut customer = meta(RecordKind::Customer, Some("accountmgr"), None);
+    assert!(!access(&u("rep1"), &dir, &customer).visible());
+    customer.linked = vec![linked(RecordKind::Opportunity, "rep1")];
+    let read_only = Access { base: Perm::Read, ..Access::NONE };
+    assert_eq!(access(&u("rep1"), &dir, &customer), read_only);
+    // rep1's manager reads rep1's deals, so the customer too; rep2 and rep3 do not (until a deal is theirs).
+    assert_eq!(access(&u("manager"), &dir, &customer), read_only);
+    assert!(!access(&u("rep2"), &dir, &customer).visible());
+    assert!(!access(&u("rep3"), &dir, &customer).visible());
+    customer.linked.push(linked(RecordKind::Opportunity, "rep2"));
+    assert_eq!(access(&u("rep2"), &dir, &customer), read_only);
+    // Direct access is unchanged (the maintainer writes, after-sales reads its service group).
+    assert!(access(&u("accountmgr"), &dir, &customer).base.can_write());
+    assert!(access(&u("aftersales"), &dir, &customer).service.can_read());
+    // Contacts and activities count too; a disabled user gets nothing.
+    let mut other = meta(RecordKind::Customer, Some("rep3"), None);
+    other.linked = vec![linked(RecordKind::Activity, "rep1")];
+    assert_eq!(access(&u("rep1"), &dir, &other), read_only);
+    other.linked = vec![linked(RecordKind::Contact, "gone")];
+    assert!(!access(&u("gone"), &dir, &other).visible());
+    // Only customers are read through links.
+    let mut lead = meta(RecordKind::Lead, Some("rep3"), None);
+    lead.linked = vec![linked(RecordKind::Opportunity, "rep1")];
+    assert!(!access(&u("rep1"), &dir, &lead).visible());
+}

@@ -4,7 +4,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::{validate_common, Record, MAX_LINE};
+use super::{line, validate_common, Record, MAX_LINE};
 use crate::domain::vocab::{self, str_enum, LongText};
 use crate::domain::{CustomValue, Directory, DocId, DomainError, FieldId, RecordKind, TeamId, Timestamp, UserId};
 
@@ -34,13 +34,16 @@ pub struct Activity {
     #[autosurgeon(rename = "activity_kind")]
     #[serde(rename = "activity_kind")]
     pub kind: ActivityKind,
+    #[autosurgeon(hydrate = "line::one")]
     pub subject: String,
     pub at: Timestamp,
     #[autosurgeon(missing = "Default::default")]
     pub customer: Option<DocId>,
     #[autosurgeon(missing = "Default::default")]
     pub opportunity: Option<DocId>,
+    #[autosurgeon(hydrate = "line::one")]
     pub outcome: String,
+    #[autosurgeon(hydrate = "line::one")]
     pub next_step: String,
     /// When the next step is due (a follow-up for the owner).
     #[autosurgeon(missing = "Default::default")]

@@ -4,7 +4,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::{validate_common, Companion, Record, MAX_LINE};
+use super::{line, validate_common, Companion, Record, MAX_LINE};
 use crate::domain::vocab::{self, LongText};
 use crate::domain::{
     CustomValue, Directory, DocId, DomainError, FieldGroup, FieldId, RecordKind, TeamId, Timestamp, UserId,
@@ -20,8 +20,10 @@ pub struct Contact {
     pub owner: Option<UserId>,
     #[autosurgeon(missing = "Default::default")]
     pub team: Option<TeamId>,
+    #[autosurgeon(hydrate = "line::one")]
     pub name: String,
     /// Title or position.
+    #[autosurgeon(hydrate = "line::one")]
     pub title: String,
     #[autosurgeon(missing = "Default::default")]
     pub customer: Option<DocId>,
@@ -33,7 +35,9 @@ pub struct Contact {
 /// A contact's `pii` companion.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Hydrate, Reconcile)]
 pub struct ContactPii {
+    #[autosurgeon(hydrate = "line::one")]
     pub phone: String,
+    #[autosurgeon(hydrate = "line::one")]
     pub email: String,
 }
 

@@ -4,7 +4,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::{validate_common, Companion, Record, MAX_LINE};
+use super::{line, validate_common, Companion, Record, MAX_LINE};
 use crate::domain::money::totals_by_currency;
 use crate::domain::time::lenient;
 use crate::domain::vocab::{self, str_enum, LongText};
@@ -35,8 +35,10 @@ str_enum!(
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hydrate, Reconcile)]
 pub struct CustomerEvent {
     #[key]
+    #[autosurgeon(hydrate = "line::one")]
     pub id: String,
     pub at: Timestamp,
+    #[autosurgeon(hydrate = "line::one")]
     pub title: String,
 }
 
@@ -51,13 +53,17 @@ pub struct Customer {
     #[autosurgeon(missing = "Default::default")]
     pub team: Option<TeamId>,
     /// Human-readable number, e.g. `CUS-2026-0007`.
+    #[autosurgeon(hydrate = "line::one")]
     pub number: String,
+    #[autosurgeon(hydrate = "line::one")]
     pub name: String,
+    #[autosurgeon(hydrate = "line::one")]
     pub industry: String,
+    #[autosurgeon(hydrate = "line::one")]
     pub region: String,
     pub tier: CustomerTier,
     /// Tags such as `VIP`, `big_account`, `churn_risk` or free-form ones.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "line::many")]
     pub tags: Vec<String>,
     #[autosurgeon(missing = "Default::default")]
     pub events: Vec<CustomerEvent>,
@@ -69,6 +75,7 @@ pub struct Customer {
 /// One order or contract in the cooperation history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hydrate, Reconcile)]
 pub struct CooperationEntry {
+    #[autosurgeon(hydrate = "line::one")]
     pub title: String,
     pub amount: Money,
     pub signed_at: Timestamp,
@@ -103,9 +110,11 @@ impl CustomerMoney {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hydrate, Reconcile)]
 pub struct ServiceEvent {
     #[key]
+    #[autosurgeon(hydrate = "line::one")]
     pub id: String,
     pub kind: ServiceEventKind,
     pub at: Timestamp,
+    #[autosurgeon(hydrate = "line::one")]
     pub title: String,
     pub open: bool,
     #[autosurgeon(missing = "Default::default")]

@@ -4,7 +4,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::{validate_common, Companion, Record, MAX_LINE};
+use super::{line, validate_common, Companion, Record, MAX_LINE};
 use crate::domain::time::lenient;
 use crate::domain::vocab::{self, str_enum, LongText};
 use crate::domain::{
@@ -45,8 +45,11 @@ pub struct Lead {
     pub owner: Option<UserId>,
     #[autosurgeon(missing = "Default::default")]
     pub team: Option<TeamId>,
+    #[autosurgeon(hydrate = "line::one")]
     pub name: String,
+    #[autosurgeon(hydrate = "line::one")]
     pub company: String,
+    #[autosurgeon(hydrate = "line::one")]
     pub contact_name: String,
     pub source: LeadSource,
     pub status: LeadStatus,
@@ -64,7 +67,9 @@ pub struct Lead {
 /// A lead's `pii` companion: how to reach the person.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Hydrate, Reconcile)]
 pub struct LeadPii {
+    #[autosurgeon(hydrate = "line::one")]
     pub phone: String,
+    #[autosurgeon(hydrate = "line::one")]
     pub email: String,
 }
 

@@ -4,7 +4,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::{validate_common, Companion, LeadSource, Record, MAX_LINE};
+use super::{line, validate_common, Companion, LeadSource, Record, MAX_LINE};
 use crate::domain::time::lenient;
 use crate::domain::vocab::{self, str_enum, LongText};
 use crate::domain::{
@@ -35,9 +35,11 @@ pub struct StageEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hydrate, Reconcile)]
 pub struct FollowUp {
     #[key]
+    #[autosurgeon(hydrate = "line::one")]
     pub id: String,
     pub at: Timestamp,
     pub by: UserId,
+    #[autosurgeon(hydrate = "line::one")]
     pub note: String,
 }
 
@@ -52,7 +54,9 @@ pub struct Opportunity {
     #[autosurgeon(missing = "Default::default")]
     pub team: Option<TeamId>,
     /// Human-readable number, e.g. `OPP-2026-0042` (see [`crate::domain::ops::number`]).
+    #[autosurgeon(hydrate = "line::one")]
     pub number: String,
+    #[autosurgeon(hydrate = "line::one")]
     pub name: String,
     #[autosurgeon(missing = "Default::default")]
     pub customer: Option<DocId>,
@@ -69,7 +73,7 @@ pub struct Opportunity {
     #[autosurgeon(missing = "Default::default")]
     pub next_follow_up: Option<Timestamp>,
     pub status: OpportunityStatus,
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(missing = "Default::default", hydrate = "line::opt")]
     pub lost_reason: Option<String>,
     /// When it was won, lost or closed.
     #[autosurgeon(missing = "Default::default")]
@@ -87,7 +91,9 @@ pub struct Opportunity {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hydrate, Reconcile)]
 pub struct Quote {
     #[key]
+    #[autosurgeon(hydrate = "line::one")]
     pub id: String,
+    #[autosurgeon(hydrate = "line::one")]
     pub title: String,
     pub amount: Money,
     pub at: Timestamp,

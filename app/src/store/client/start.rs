@@ -68,6 +68,7 @@ pub(super) async fn open_replica(core: &Rc<Core>, s: &Session) -> Result<(), Sto
     if same_user {
         load_directory(core, s).await?;
     }
+    super::numbers::load(core).await?;
     Ok(())
 }
 

@@ -285,7 +285,13 @@ fn Card(deal: OpportunityView, dragging: RwSignal<Option<DocId>>) -> impl IntoVi
     let t = now();
     let days = deal.base.stage_entered_at().days_until(t).max(0);
     let overdue = deal.base.status == OpportunityStatus::Active && deal.base.next_follow_up.is_some_and(|d| d < t);
-    let customer = untrack(|| deal.base.customer.as_ref().and_then(|c| ctx.customer_name(c)));
+    // Tracked, unlike the rest of the card: at a cold start the deals paint before the customers are read
+    // (the board's kind first), and a card is not rebuilt when names arrive.
+    let customer_id = deal.base.customer.clone();
+    let customer = move || {
+        let name = customer_id.as_ref().and_then(|c| ctx.customer_name(c))?;
+        Some(view! { <p class="card-customer">{name}</p> })
+    };
     let owner = untrack(|| deal.base.owner.as_ref().map(|o| ctx.user_name(o)));
     let amount = deal.money.as_ref().and_then(|m| m.expected_amount.clone());
     let href = format!("/r/{}", deal.id);
@@ -308,7 +314,7 @@ fn Card(deal: OpportunityView, dragging: RwSignal<Option<DocId>>) -> impl IntoVi
             on:dragend=move |_| dragging.set(None)
         >
             <A href=href attr:class="card-title">{name.clone()}</A>
-            {customer.map(|c| view! { <p class="card-customer">{c}</p> })}
+            {customer}
             <p class="card-line">
                 {amount.map(|m| view! { <span class="amount">{move || i18n.money(&m)}</span> })}
                 {deal.base.expected_close.map(|d| view! { <span class="date">{move || i18n.date(d)}</span> })}

@@ -8,7 +8,7 @@ use leptos_router::NavigateOptions;
 use super::list::status_text;
 use super::record::{access_of, save};
 use crate::domain::ops::{
-    convert_lead, next_number, ConversionIds, ConvertOutcome, ConvertRequest, CustomerChoice, CustomerMatch,
+    convert_lead, provisional_number, ConversionIds, ConvertOutcome, ConvertRequest, CustomerChoice, CustomerMatch,
     CUSTOMER_PREFIX, OPPORTUNITY_PREFIX,
 };
 use crate::domain::{Customer, DocId, Lead, LeadPii, LeadSource, LeadStatus, LeadView, RecordKind, RecordView};
@@ -125,7 +125,6 @@ fn ConvertLead(lead: Memo<Option<LeadView>>) -> impl IntoView {
     let navigate = use_navigate();
     let matches = RwSignal::new(Vec::<CustomerMatch>::new());
     let customers = ctx.store.records(RecordKind::Customer);
-    let opps = ctx.store.records(RecordKind::Opportunity);
 
     let run = Callback::new(move |pick: Pick| {
         let (Some(me), Some(dir), Some(l)) = (ctx.me_id(), ctx.directory().get_untracked(), lead.get_untracked())
@@ -133,16 +132,6 @@ fn ConvertLead(lead: Memo<Option<LeadView>>) -> impl IntoView {
             return;
         };
         let t = now();
-        let numbers_c: Vec<String> = customers.with_untracked(|vs| {
-            vs.iter()
-                .filter_map(|v| if let RecordView::Customer(c) = v { Some(c.base.number.clone()) } else { None })
-                .collect()
-        });
-        let numbers_o: Vec<String> = opps.with_untracked(|vs| {
-            vs.iter()
-                .filter_map(|v| if let RecordView::Opportunity(o) = v { Some(o.base.number.clone()) } else { None })
-                .collect()
-        });
         let cust_views: Vec<(DocId, Customer)> = customers.with_untracked(|vs| {
             vs.iter()
                 .filter_map(
@@ -154,12 +143,13 @@ fn ConvertLead(lead: Memo<Option<LeadView>>) -> impl IntoView {
         let ids = (|| {
             Ok::<_, StoreError>(ConversionIds {
                 opportunity: new_doc_id()?,
-                opportunity_number: next_number(OPPORTUNITY_PREFIX, t, numbers_o.iter().map(String::as_str)),
+                // Stand-ins: the records get reserved numbers below, once the conversion is certain.
+                opportunity_number: provisional_number(OPPORTUNITY_PREFIX, t, 0),
                 contact: new_doc_id()?,
             })
         })();
         let (Ok(ids), Ok(placeholder)) = (ids, new_doc_id()) else { return };
-        let number = next_number(CUSTOMER_PREFIX, t, numbers_c.iter().map(String::as_str));
+        let number = provisional_number(CUSTOMER_PREFIX, t, 0);
         let outcome = convert_lead(ConvertRequest {
             lead_id: &l.id,
             lead: &l.base,
@@ -187,7 +177,14 @@ fn ConvertLead(lead: Memo<Option<LeadView>>) -> impl IntoView {
         leptos::task::spawn_local(async move {
             // The store picks each new document's id, so links are set as the records are created.
             let r = async {
-                let customer_id = match conv.new_customer {
+                let mut opp = conv.opportunity;
+                opp.number = store.take_number(OPPORTUNITY_PREFIX);
+                let new_customer = conv.new_customer.map(|mut c| {
+                    c.number = store.take_number(CUSTOMER_PREFIX);
+                    c
+                });
+                store.save_numbers().await?;
+                let customer_id = match new_customer {
                     Some(c) => store.create_record(c).await?,
                     None => conv.customer_id.clone(),
                 };
@@ -197,7 +194,6 @@ fn ConvertLead(lead: Memo<Option<LeadView>>) -> impl IntoView {
                 if let Some(p) = conv.contact_pii {
                     store.create_companion(contact_id.clone(), p).await?;
                 }
-                let mut opp = conv.opportunity;
                 opp.customer = Some(customer_id);
                 opp.contact = Some(contact_id);
                 let opp_id = store.create_record(opp).await?;

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 
 use self::draft::{Built, Draft, Env, Errors};
 use super::list::status_text;
+use crate::domain::ops::{CUSTOMER_PREFIX, OPPORTUNITY_PREFIX};
 use crate::domain::{CustomerTier, DocId, FieldId, LeadSource, RecordKind, RecordView, UserId};
 use crate::i18n::{I18n, K};
 use crate::store::{ClientStore, StoreError};
@@ -170,7 +171,11 @@ async fn save_built(store: ClientStore, built: Built) -> Result<DocId, StoreErro
             }
             id
         }
-        Built::Customer(r) => store.create_record(r).await?,
+        Built::Customer(mut r) => {
+            r.number = store.take_number(CUSTOMER_PREFIX);
+            store.save_numbers().await?;
+            store.create_record(r).await?
+        }
         Built::Contact(r, pii) => {
             let id = store.create_record(r).await?;
             if let Some(p) = pii {
@@ -178,7 +183,9 @@ async fn save_built(store: ClientStore, built: Built) -> Result<DocId, StoreErro
             }
             id
         }
-        Built::Opportunity(r, money) => {
+        Built::Opportunity(mut r, money) => {
+            r.number = store.take_number(OPPORTUNITY_PREFIX);
+            store.save_numbers().await?;
             let id = store.create_record(r).await?;
             if let Some(m) = money {
                 store.create_companion(id.clone(), m).await?;
@@ -278,17 +285,8 @@ fn FormBody(kind: RecordKind, customer: String) -> impl IntoView {
             errors.set(Errors::from([(String::new(), i18n.t(K::NoDirectory).to_string())]));
             return;
         };
-        let numbers: Vec<String> = ctx.store.records(kind).with_untracked(|vs| {
-            vs.iter()
-                .filter_map(|v| match v {
-                    RecordView::Customer(c) => Some(c.base.number.clone()),
-                    RecordView::Opportunity(o) => Some(o.base.number.clone()),
-                    _ => None,
-                })
-                .collect()
-        });
         let built = customers.with_untracked(|cs| {
-            let env = Env { me: &me, dir: &d, now: now(), customers: cs, numbers: &numbers, locale: i18n.locale() };
+            let env = Env { me: &me, dir: &d, now: now(), customers: cs, locale: i18n.locale() };
             inputs.draft().build(kind, &env)
         });
         match built {

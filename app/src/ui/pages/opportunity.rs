@@ -102,9 +102,11 @@ pub fn OpportunityDetail(id: DocId) -> impl IntoView {
                         <span>{move || i18n.t(K::Customer)}</span>
                         {move || {
                             o.with(|o| o.as_ref().and_then(|o| o.base.customer.clone()))
-                                .map(|c| {
-                                    let name = ctx.customer_name(&c).unwrap_or_else(|| c.to_string());
-                                    view! { <A href=format!("/r/{c}")>{name}</A> }.into_any()
+                                .map(|c| match ctx.customer_name(&c) {
+                                    Some(name) => view! { <A href=format!("/r/{c}")>{name}</A> }.into_any(),
+                                    // Readers of a deal read its customer (implicit read); until it has
+                                    // synced, a placeholder, never the bare document id.
+                                    None => view! { <span class="muted">"…"</span> }.into_any(),
                                 })
                                 .unwrap_or_else(|| view! { <span class="muted">"—"</span> }.into_any())
                         }}

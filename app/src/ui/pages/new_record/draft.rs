@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::domain::ops::{next_number, CUSTOMER_PREFIX, OPPORTUNITY_PREFIX};
+use crate::domain::ops::{provisional_number, CUSTOMER_PREFIX, OPPORTUNITY_PREFIX};
 use crate::domain::{
     access, may_assign, Access, Companion, Contact, ContactPii, Customer, CustomerTier, Directory, DocId, DomainError,
     FieldId, Lead, LeadPii, LeadSource, Money, Opportunity, OpportunityMoney, Record, RecordKind, RecordMeta, StageId,
@@ -56,8 +56,6 @@ pub struct Env<'a> {
     pub now: Timestamp,
     /// The customers on this device: id → maintainer.
     pub customers: &'a HashMap<DocId, Option<UserId>>,
-    /// The numbers in use for the kind being created (customers, opportunities).
-    pub numbers: &'a [String],
     pub locale: Locale,
 }
 
@@ -88,7 +86,7 @@ impl Draft {
             Some(Ok(id)) => customers.get(&id).cloned().flatten(),
             _ => None,
         };
-        access(me, dir, &RecordMeta { kind, owner: self.owner(), customer_owner })
+        access(me, dir, &RecordMeta { kind, owner: self.owner(), customer_owner, linked: Vec::new() })
     }
 
     /// Checks everything and builds the record, or says what is wrong with each field.
@@ -172,7 +170,9 @@ impl Draft {
 
         let team = team_of(env.dir, owner.as_ref());
         let (me, now) = (env.me, env.now);
-        let numbers = || env.numbers.iter().map(String::as_str);
+        // A stand-in of the right shape: `save_built` gives the record a reserved number (taken only once the
+        // draft is valid, so a form sent back for corrections uses none).
+        let placeholder = |prefix: &str| provisional_number(prefix, now, 0);
         let built = (|| -> Result<Built, DomainError> {
             Ok(match kind {
                 RecordKind::Lead => {
@@ -186,7 +186,7 @@ impl Draft {
                     Built::Lead(r, pii)
                 }
                 RecordKind::Customer => {
-                    let number = next_number(CUSTOMER_PREFIX, now, numbers());
+                    let number = placeholder(CUSTOMER_PREFIX);
                     let mut r = Customer::new(name, &number, owner.clone(), me, now)?;
                     r.industry = self.industry.trim().to_string();
                     r.region = self.region.trim().to_string();
@@ -207,7 +207,7 @@ impl Draft {
                     Built::Contact(r, pii)
                 }
                 RecordKind::Opportunity | RecordKind::Activity => {
-                    let number = next_number(OPPORTUNITY_PREFIX, now, numbers());
+                    let number = placeholder(OPPORTUNITY_PREFIX);
                     let mut r = Opportunity::new(name, &number, &stage, owner.clone(), me, now, env.dir)?;
                     r.customer = customer.clone();
                     r.expected_close = close;
