@@ -4,20 +4,25 @@
 //! - `number`: human-readable numbers (`OPP-2026-0042`, `CUS-2026-0007`).
 //! - `convert`: a lead into an opportunity + a new or existing customer + a contact.
 //! - `pipeline`: move stage, win (cooperation history, exactly once), lose, close, reopen.
-//! - `followups`: follow-ups due today / overdue for a user.
+//! - `followups`: follow-ups due today / overdue for a user; logging an activity on a deal; a deal's timeline.
 //! - `churn`: churn warnings for a customer.
+//! - `risk`: which stage moves ask for a confirmation (winning, skipping stages).
 
 mod churn;
 mod convert;
 mod followups;
 mod number;
 mod pipeline;
+mod risk;
 
 pub use churn::{churn_warnings, ChurnWarning};
 pub use convert::{
     convert_lead, customer_matches, Conversion, ConversionIds, ConvertOutcome, ConvertRequest, CustomerChoice,
     CustomerMatch,
 };
-pub use followups::{follow_ups, FollowUpDue, FollowUpSource, FollowUps};
+pub use followups::{
+    deal_timeline, follow_ups, log_activity, split_kind_prefix, FollowUpDue, FollowUpSource, FollowUps, TimelineEntry,
+};
 pub use number::{format_number, next_number, parse_number, CUSTOMER_PREFIX, OPPORTUNITY_PREFIX};
 pub use pipeline::{close, lose, move_stage, record_win, reopen, sync_cooperation_history, win};
+pub use risk::{move_risk, MoveRisk};
