@@ -72,8 +72,11 @@ impl<S: Storage> DocStore<S> {
         if !self.pending_dirty.replace(false) {
             return Ok(());
         }
-        let map: BTreeMap<&str, usize> = self.pending.borrow().iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        let json = serde_json::to_string(&map).map_err(StoreError::storage)?;
+        let json = {
+            let pending = self.pending.borrow();
+            let map: BTreeMap<&str, usize> = pending.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            serde_json::to_string(&map).map_err(StoreError::storage)?
+        };
         self.storage.put_kv(PENDING_KEY, Some(json)).await
     }
 }
