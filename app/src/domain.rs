@@ -16,6 +16,7 @@
 //! - `gate`: the relay's write gate, `check_write(user, dir, doc_id, role, before, after)`.
 //! - `analytics`: pipeline and customer-base numbers over slices of views.
 //! - `import/`: CSV files → new records (maven pipeline, datablist leads, our generic columns), pure.
+//! - `search`: search normalisation (case, full-width forms, pinyin and pinyin initials of Chinese names).
 //! - `ops/`: operations (lead conversion, stage moves, win/lose/reopen, follow-ups, churn, numbers).
 
 mod custom_field;
@@ -34,6 +35,7 @@ pub mod import;
 mod money;
 pub mod ops;
 pub mod records;
+pub mod search;
 mod time;
 mod vocab;
 

@@ -57,6 +57,14 @@ impl Locale {
         }
     }
 
+    /// The plural form of a counted text (see [`I18n::plural`]).
+    pub fn plural(self, n: usize, one: K, other: K) -> &'static str {
+        match self {
+            Locale::En if n == 1 => one.en(),
+            _ => self.t(other),
+        }
+    }
+
     /// The text of `key` in this locale.
     pub fn t(self, key: K) -> &'static str {
         match self {
@@ -106,6 +114,11 @@ impl I18n {
     /// The text of `key` (reactive: re-renders on a locale switch).
     pub fn t(&self, key: K) -> &'static str {
         self.0.get().t(key)
+    }
+
+    /// `one` for a count of 1 in English, `other` otherwise (Chinese has no plural: always `other`).
+    pub fn plural(&self, n: usize, one: K, other: K) -> &'static str {
+        self.0.get().plural(n, one, other)
     }
 
     /// A stage's name in the current locale.
@@ -254,6 +267,14 @@ mod tests {
         assert_eq!(Locale::from_tag("zh-TW"), Locale::ZhCn);
         assert_eq!(Locale::from_tag("en-US"), Locale::En);
         assert_eq!(Locale::from_tag(""), Locale::En);
+    }
+
+    #[test]
+    fn english_counts_take_the_singular_for_one() {
+        assert_eq!(Locale::En.plural(1, K::Deal, K::Deals), "deal");
+        assert_eq!(Locale::En.plural(0, K::Deal, K::Deals), "deals");
+        assert_eq!(Locale::En.plural(2, K::OpenComplaint, K::OpenComplaints), "{n} open complaints");
+        assert_eq!(Locale::ZhCn.plural(1, K::Deal, K::Deals), "个商机");
     }
 
     #[test]

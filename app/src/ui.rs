@@ -33,7 +33,7 @@ pub fn App() -> impl IntoView {
             view! {
                 <Router>
                     <components::shell::Shell>
-                        <Routes fallback=|| view! { <pages::record::Missing /> }>
+                        <Routes fallback=|| view! { <pages::record::PageNotFound /> }>
                             <Route path=path!("/") view=pages::today::TodayPage />
                             <Route path=path!("/board") view=pages::board::BoardPage />
                             <Route path=path!("/leads") view=|| view! { <pages::list::ListPage kind=RecordKind::Lead /> } />

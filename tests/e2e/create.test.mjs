@@ -143,6 +143,10 @@ test('the manager reassigns a deal of rep1 to rep2 and rep2 has it', async () =>
   assert.ok(choices.includes('rep2') && choices.includes('manager'), `team members offered: ${choices}`);
   assert.ok(!choices.includes('rep3'), 'rep3 is in another team');
   await owner.selectOption('rep2');
+  // Handing a deal over asks first.
+  const ask = mpage.getByRole('alertdialog', { name: new RegExp(`Hand “${opp.name}” to`) });
+  await ask.getByRole('button', { name: 'Confirm' }).click();
+  await ask.waitFor({ state: 'detached' });
 
   await eventually(async () => (await rest(server.url, 'admin', `/api/v1/opportunities/${opp.id}`)).body.owner === 'rep2', {
     what: 'the relay to have the new owner',

@@ -35,7 +35,7 @@ async function openDashboard(username, viewport) {
   const errors = watchErrors(page);
   await signIn(page, server.url, username);
   await waitUpToDate(page);
-  await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Reports' }).click();
+  await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Dashboard' }).click();
   await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
   return { context, page, errors };
 }

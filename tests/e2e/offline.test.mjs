@@ -38,8 +38,8 @@ test('edits made offline survive a restart and reach others on reconnect', async
   const opps = items((await rest(server.url, 'rep1', '/api/v1/opportunities')).body).filter((o) => o.owner === 'rep1');
   const custs = items((await rest(server.url, 'rep1', '/api/v1/customers')).body).filter((c) => c.owner === 'rep1');
   const records = [
-    ...opps.slice(0, 2).map((r) => ({ ...r, path: 'opportunities', label: 'Opportunities' })),
-    ...custs.slice(0, 1).map((r) => ({ ...r, path: 'customers', label: 'Customers' })),
+    ...opps.slice(0, 2).map((r) => ({ ...r, path: 'opportunities', label: 'Opportunity' })),
+    ...custs.slice(0, 1).map((r) => ({ ...r, path: 'customers', label: 'Customer' })),
   ];
   assert.equal(records.length, 3, 'rep1 has two deals and a customer in the demo data');
 

@@ -37,7 +37,7 @@ test('marketing never sees amounts, on screen or on the wire', async () => {
   await signIn(page, server.url, 'marketing');
   await waitUpToDate(page);
   const visited = [];
-  for (const [tab, path] of [['Pipeline', '/board'], ['Deals', '/opportunities'], ['Customers', '/customers'], ['Dashboard', '/dashboard']]) {
+  for (const [tab, path] of [['Pipeline', '/board'], ['Opportunities', '/opportunities'], ['Customers', '/customers'], ['Dashboard', '/dashboard']]) {
     await page.goto(server.url + path);
     await page.getByRole('heading', { level: 1 }).first().waitFor();
     await page.waitForTimeout(500);
@@ -86,7 +86,7 @@ test("rep1 cannot see rep3's customers", async () => {
     // (A pool lead may mention the same company; what must not appear is the customer record.)
     await page.getByRole('listbox', { name: 'Search' }).waitFor();
     const found = await page.getByRole('option').allInnerTexts();
-    assert.ok(!found.some((t) => t.includes(c.name) && t.includes('Customers')), `${c.name} is not found (${found.join(' | ')})`);
+    assert.ok(!found.some((t) => t.includes(c.name) && /Customer$/.test(t.trim())), `${c.name} is not found (${found.join(' | ')})`);
     await page.keyboard.press('Escape');
     await page.goto(`${server.url}/r/${c.id}`);
     await page.getByText('This record is not on this device').waitFor();

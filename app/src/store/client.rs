@@ -249,6 +249,11 @@ impl ClientStore {
         self.sigs.status.into()
     }
 
+    /// How many local edits are waiting for the relay (kept across reloads; offline they just wait).
+    pub fn pending_changes(&self) -> Signal<usize> {
+        self.sigs.pending.into()
+    }
+
     pub fn refusals(&self) -> Signal<Vec<Refusal>> {
         self.sigs.refusals.into()
     }

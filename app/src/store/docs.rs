@@ -10,12 +10,13 @@
 //!   it makes), so asking for a document this device does not have costs no storage round trip. Being in
 //!   that set only means "maybe stored": a document missing from it is certainly not stored.
 //!
-//! Persisting lives in `docs/persist.rs`.
+//! Persisting lives in `docs/persist.rs`, the count of unacknowledged edits in `docs/pending.rs`.
 
+mod pending;
 mod persist;
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use automerge::{AutoCommit, ChangeHash};
 
@@ -43,6 +44,14 @@ pub struct DocStore<S> {
     stored: RefCell<HashSet<String>>,
     /// Whether `stored` is complete (after [`DocStore::learn_stored`]); before, every id may be stored.
     stored_known: Cell<bool>,
+    /// How many unacknowledged local edits each document has (its `DocMeta::pending_edits`), kept in step
+    /// with every metadata change and remembered under [`PENDING_KEY`], so "3 changes waiting" needs no
+    /// read of every document's metadata. Only documents with edits are in it.
+    pending: RefCell<BTreeMap<DocId, usize>>,
+    /// Whether `pending` changed since it was last written to storage.
+    pending_dirty: Cell<bool>,
+    /// Told the new total whenever it changes (the sync badge's count).
+    on_pending: RefCell<Option<Box<dyn Fn(usize)>>>,
 }
 
 /// Hex strings of `heads`, sorted (the form kept in [`DocMeta::heads`]).
@@ -67,6 +76,9 @@ impl<S: Storage> DocStore<S> {
             cap,
             stored: RefCell::new(HashSet::new()),
             stored_known: Cell::new(false),
+            pending: RefCell::new(BTreeMap::new()),
+            pending_dirty: Cell::new(false),
+            on_pending: RefCell::new(None),
         }
     }
 
@@ -141,6 +153,7 @@ impl<S: Storage> DocStore<S> {
         }
         let doc = AutoCommit::load(&chunks.concat()).map_err(|e| StoreError::corrupt(id, e))?;
         let last_used = self.touch();
+        self.track_pending(id, meta.pending_edits.len());
         self.loaded.borrow_mut().insert(id.clone(), Loaded { doc, meta, holds: 0, last_used });
         self.evict();
         Ok(true)
@@ -231,8 +244,12 @@ impl<S: Storage> DocStore<S> {
 
     /// Records `summary` as an edit of `id` the relay has not acknowledged yet.
     pub fn note_pending(&self, id: &DocId, summary: String) {
-        if let Some(l) = self.loaded.borrow_mut().get_mut(id) {
+        let n = self.loaded.borrow_mut().get_mut(id).map(|l| {
             l.meta.pending_edits.push(summary);
+            l.meta.pending_edits.len()
+        });
+        if let Some(n) = n {
+            self.track_pending(id, n);
         }
     }
 
@@ -259,7 +276,9 @@ impl<S: Storage> DocStore<S> {
             }
         };
         self.mark_stored(id);
-        self.storage.put_meta(id, &meta).await
+        self.track_pending(id, meta.pending_edits.len());
+        self.storage.put_meta(id, &meta).await?;
+        self.save_pending().await
     }
 
     /// Keeps `id` loaded until a matching [`DocStore::release`].
@@ -301,7 +320,9 @@ impl<S: Storage> DocStore<S> {
     pub async fn delete(&self, id: &DocId) -> Result<(), StoreError> {
         self.unload(id);
         self.stored.borrow_mut().remove(id.as_str());
-        self.storage.delete_doc(id).await
+        self.track_pending(id, 0);
+        self.storage.delete_doc(id).await?;
+        self.save_pending().await
     }
 }
 

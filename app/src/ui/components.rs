@@ -1,6 +1,7 @@
 //! Reusable pieces of the client.
 
 pub mod chart;
+pub mod confirm;
 pub mod ctx;
 pub mod custom_fields;
 pub mod fields;

@@ -25,6 +25,8 @@ pub(crate) struct Signals {
     pub directory: RwSignal<Option<Directory>>,
     pub views: [ViewList; 5],
     pub status: RwSignal<SyncStatus>,
+    /// Local edits the relay has not acknowledged yet (the store's pending count).
+    pub pending: RwSignal<usize>,
     pub refusals: RwSignal<Vec<Refusal>>,
     pub presence: RwSignal<HashMap<DocId, Vec<Presence>>>,
     pub versions: RwSignal<HashMap<DocId, u64>>,
@@ -39,6 +41,7 @@ impl Signals {
             directory: RwSignal::new(None),
             views: std::array::from_fn(|_| RwSignal::new(Vec::new())),
             status: RwSignal::new(SyncStatus::Offline),
+            pending: RwSignal::new(0),
             refusals: RwSignal::new(Vec::new()),
             presence: RwSignal::new(HashMap::new()),
             versions: RwSignal::new(HashMap::new()),

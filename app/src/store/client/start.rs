@@ -42,6 +42,8 @@ pub(super) async fn open_replica(core: &Rc<Core>, s: &Session) -> Result<(), Sto
         let first = screen_kind();
         let (rep, views) = Replica::open_first(storage, LOADED_CAP, first).await?;
         mark("crm:views-parsed");
+        let pending = core.sigs.pending;
+        rep.docs().on_pending(move |n| pending.set(n));
         *core.replica.borrow_mut() = Some(Rc::new(rep));
         // The directory first (names, stages, and what edits need), with the first views.
         load_directory(core, s).await?;
@@ -63,6 +65,7 @@ pub(super) async fn open_replica(core: &Rc<Core>, s: &Session) -> Result<(), Sto
         }
         // Which documents are stored, so syncing ones this device does not have costs no storage reads.
         core.replica()?.docs().learn_stored().await?;
+        core.replica()?.docs().learn_pending().await?;
         mark("crm:stored-known");
     }
     if same_user {

@@ -33,6 +33,7 @@ impl<S: Storage> DocStore<S> {
         };
         self.mark_stored(id);
         self.storage.append_chunk(id, seq, bytes, &meta).await?;
+        self.save_pending().await?;
         if meta.chunks >= COMPACT_AFTER_CHUNKS {
             self.compact(id).await?;
         }
@@ -134,6 +135,8 @@ impl<S: Storage> DocStore<S> {
             None => self.stored_meta(id).await?.and_then(|m| m.kind),
         };
         self.storage.delete_doc(id).await?;
+        // The relay's copy has no edits of ours waiting.
+        self.track_pending(id, 0);
         let last_used = self.touch();
         let meta = DocMeta { kind, ..DocMeta::default() };
         self.loaded.borrow_mut().insert(id.clone(), Loaded { doc, meta, holds, last_used });

@@ -8,9 +8,11 @@ use crate::domain::{
     may_assign, Activity, Contact, Customer, Directory, DocId, Lead, Opportunity, RecordKind, TeamId, UserId,
 };
 use crate::i18n::{I18n, K};
+use crate::ui::components::confirm::{Ask, Confirm};
 use crate::ui::components::ctx::{now, Ctx};
 use crate::ui::components::fields::{ReadField, SelectField};
 use crate::ui::pages::record::save;
+use std::sync::Arc;
 
 /// The owners `me` may give a record of `kind` owned by `from` (not `from` itself), as (value, name);
 /// the value "" is the unassigned lead pool. `creating`: for a new record (`from` is then `None`).
@@ -90,7 +92,13 @@ pub fn OwnerField(id: DocId) -> impl IntoView {
         let current = (owner.get().map(|u| u.to_string()).unwrap_or_default(), owner_name.get());
         std::iter::once(current).chain(choices.get()).collect::<Vec<_>>()
     });
-    let value = Signal::derive(move || owner.get().map(|u| u.to_string()).unwrap_or_default());
+    // Bumped when a reassignment is cancelled: the select redraws with the current owner.
+    let shown = RwSignal::new(0u32);
+    let value = Signal::derive(move || {
+        shown.track();
+        owner.get().map(|u| u.to_string()).unwrap_or_default()
+    });
+    let confirm = Confirm::use_confirm();
     let commit = Callback::new(move |v: String| {
         let (Some(kind), Some(dir)) = (kind.get_untracked(), ctx.directory().get_untracked()) else { return };
         let to = (!v.is_empty()).then(|| UserId::new(v));
@@ -100,7 +108,15 @@ pub fn OwnerField(id: DocId) -> impl IntoView {
         let team = team_of(&dir, to.as_ref());
         let name = to.as_ref().map(|u| ctx.user_name(u)).unwrap_or_else(|| i18n.t(K::Unassigned).to_string());
         let summary = format!("{} → {name}", label.get_untracked());
-        reassign(ctx, id.clone(), kind, to, team, summary);
+        let title = rec.with_untracked(|r| r.as_ref().map(|v| v.title().to_string())).unwrap_or_default();
+        // Handing a record over is risky (the new owner's team may hide it from us): ask first.
+        let id = id.clone();
+        confirm.ask(Ask {
+            title: i18n.t(K::ConfirmReassign).replace("{record}", &title).replace("{name}", &name),
+            detail: i18n.t(K::ConfirmReassignHint).to_string(),
+            on_confirm: Arc::new(move || reassign(ctx, id.clone(), kind, to.clone(), team.clone(), summary.clone())),
+            on_cancel: Some(Arc::new(move || shown.update(|n| *n += 1))),
+        });
     });
     move || {
         if choices.with(|c| c.is_empty()) {

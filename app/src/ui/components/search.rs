@@ -7,23 +7,36 @@ use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
 use super::ctx::Ctx;
+use crate::domain::search::{matches, query_words, search_text};
 use crate::domain::{RecordKind, RecordView};
 use crate::i18n::{I18n, K};
 
 const MAX_RESULTS: usize = 30;
 
-/// The words a record is found by.
+/// The words a record is found by (folded, Chinese also by pinyin: `domain::search`).
 fn haystack(v: &RecordView) -> String {
-    let extra = match v {
-        RecordView::Lead(l) => format!("{} {}", l.base.company, l.base.contact_name),
-        RecordView::Opportunity(o) => o.base.number.clone(),
-        RecordView::Customer(c) => {
-            format!("{} {} {} {}", c.base.number, c.base.industry, c.base.region, c.base.tags.join(" "))
-        }
-        RecordView::Contact(c) => c.base.title.clone(),
-        RecordView::Activity(a) => a.base.outcome.clone(),
-    };
-    format!("{} {}", v.title(), extra).to_lowercase()
+    match v {
+        RecordView::Lead(l) => search_text([v.title(), l.base.company.as_str(), l.base.contact_name.as_str()]),
+        RecordView::Opportunity(o) => search_text([v.title(), o.base.number.as_str()]),
+        RecordView::Customer(c) => search_text(
+            [v.title(), c.base.number.as_str(), c.base.industry.as_str(), c.base.region.as_str()]
+                .into_iter()
+                .chain(c.base.tags.iter().map(String::as_str)),
+        ),
+        RecordView::Contact(c) => search_text([v.title(), c.base.title.as_str()]),
+        RecordView::Activity(a) => search_text([v.title(), a.base.outcome.as_str()]),
+    }
+}
+
+/// One record's kind, singular ("Customer"), for badges on a record.
+pub fn kind_name(kind: RecordKind) -> K {
+    match kind {
+        RecordKind::Lead => K::KindLead,
+        RecordKind::Opportunity => K::KindOpportunity,
+        RecordKind::Customer => K::Customer,
+        RecordKind::Contact => K::KindContact,
+        RecordKind::Activity => K::KindActivity,
+    }
 }
 
 pub fn kind_label(kind: RecordKind) -> K {
@@ -63,21 +76,26 @@ pub fn SearchPalette(open: RwSignal<bool>) -> impl IntoView {
     });
     on_cleanup(move || handle.remove());
 
+    // On opening, the last query is shown selected, so typing replaces it (and Enter or the arrows still
+    // reach its results). The input is created by `<Show>` when the palette opens, before it is in the
+    // document (where focus and selection would be lost): focus and select it on the next frame.
     Effect::new(move |_| {
         if open.get() {
             if let Some(el) = input.get() {
-                let _ = el.focus();
-                el.select();
+                request_animation_frame(move || {
+                    el.set_value(&query.get_untracked());
+                    let _ = el.focus();
+                    el.select();
+                });
             }
         }
     });
 
     let results = Memo::new(move |_| {
-        let q = query.get().trim().to_lowercase();
-        if q.is_empty() {
+        let words = query_words(&query.get());
+        if words.is_empty() {
             return Vec::new();
         }
-        let words: Vec<&str> = q.split_whitespace().collect();
         let mut out = Vec::new();
         for kind in [RecordKind::Opportunity, RecordKind::Customer, RecordKind::Lead, RecordKind::Contact] {
             ctx.store.records(kind).with(|vs| {
@@ -85,8 +103,7 @@ pub fn SearchPalette(open: RwSignal<bool>) -> impl IntoView {
                     if out.len() >= MAX_RESULTS {
                         break;
                     }
-                    let h = haystack(v);
-                    if words.iter().all(|w| h.contains(w)) {
+                    if matches(&haystack(v), &words) {
                         out.push((v.id().clone(), kind, v.title().to_string()));
                     }
                 }
@@ -161,7 +178,7 @@ pub fn SearchPalette(open: RwSignal<bool>) -> impl IntoView {
                                             on:click=move |_| go.run(id_s.clone())
                                         >
                                             <span class="palette-title">{title}</span>
-                                            <span class="chip">{i18n.t(kind_label(kind))}</span>
+                                            <span class="chip">{i18n.t(kind_name(kind))}</span>
                                         </li>
                                     }
                                 })

@@ -1,11 +1,13 @@
-//! The app shell: header (title, search, sync state, language, sign-out), navigation (a bottom tab bar
-//! on phones, a sidebar on desktop), refused-change notices, and the page.
+//! The app shell: header (title, search, sync state with the count of changes waiting, language,
+//! sign-out), navigation (a bottom tab bar on phones with "More" for exports and settings, a sidebar on
+//! desktop), refused-change notices, the confirmation dialog for risky changes, and the page.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
+use super::confirm::{Confirm, ConfirmDialog};
 use super::ctx::Ctx;
 use super::search::SearchPalette;
 use crate::domain::RecordKind;
@@ -16,6 +18,7 @@ use crate::sync::SyncStatus;
 pub fn Shell(children: Children) -> impl IntoView {
     let i18n = I18n::use_i18n();
     let ctx = Ctx::use_ctx();
+    Confirm::provide();
     let search_open = RwSignal::new(false);
     view! {
         <div class="shell">
@@ -55,6 +58,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                 {children()}
             </main>
             <SearchPalette open=search_open />
+            <ConfirmDialog />
         </div>
     }
 }
@@ -68,10 +72,10 @@ fn Nav() -> impl IntoView {
         ("/", K::Today, "today", None),
         ("/board", K::Pipeline, "board", Some(RecordKind::Opportunity)),
         ("/leads", K::Leads, "lead", Some(RecordKind::Lead)),
-        ("/opportunities", K::DealsTab, "deal", Some(RecordKind::Opportunity)),
+        ("/opportunities", K::Opportunities, "deal", Some(RecordKind::Opportunity)),
         ("/customers", K::Customers, "customer", Some(RecordKind::Customer)),
         ("/contacts", K::Contacts, "contact", Some(RecordKind::Contact)),
-        ("/dashboard", K::DashboardTab, "chart", Some(RecordKind::Opportunity)),
+        ("/dashboard", K::Dashboard, "chart", Some(RecordKind::Opportunity)),
         ("/exports", K::Exports, "export", None),
     ];
     // Only those who may change the directory (admins) get the settings entry.
@@ -79,8 +83,26 @@ fn Nav() -> impl IntoView {
         let Some(me) = ctx.me_id() else { return false };
         ctx.directory().with(|d| d.as_ref().is_some_and(|d| crate::domain::may_write_directory(&me, d)))
     };
+    // Phones: exports and settings live behind "More" (the tab bar has no room); closed on every navigation.
+    let more_open = RwSignal::new(false);
+    Effect::new(move |_| {
+        location.pathname.track();
+        more_open.set(false);
+    });
+    let secondary_current = move || {
+        let p = location.pathname.get();
+        p.starts_with("/exports") || p.starts_with("/settings")
+    };
     view! {
-        <nav class="nav" aria-label=move || i18n.t(K::Navigation)>
+        <nav
+            class="nav"
+            aria-label=move || i18n.t(K::Navigation)
+            on:keydown=move |e| {
+                if e.key() == "Escape" && more_open.get_untracked() {
+                    more_open.set(false);
+                }
+            }
+        >
             {items
                 .into_iter()
                 .map(|(href, label, icon, kind)| {
@@ -113,21 +135,61 @@ fn Nav() -> impl IntoView {
                     <span class="nav-label">{move || i18n.t(K::Settings)}</span>
                 </A>
             </Show>
+            <button
+                class="nav-item nav-more"
+                class:nav-more-current=secondary_current
+                aria-expanded=move || more_open.get().to_string()
+                aria-controls="nav-more-menu"
+                on:click=move |_| more_open.update(|o| *o = !*o)
+            >
+                <Icon name="more" />
+                <span class="nav-label">{move || i18n.t(K::More)}</span>
+            </button>
+            <Show when=move || more_open.get()>
+                <ul id="nav-more-menu" class="nav-more-menu card">
+                    <li>
+                        <A href="/exports" attr:class="nav-more-item" attr:aria-current=move || location.pathname.get().starts_with("/exports").then_some("page")>
+                            <Icon name="export" />
+                            <span>{move || i18n.t(K::Exports)}</span>
+                        </A>
+                    </li>
+                    <Show when=may_admin>
+                        <li>
+                            <A href="/settings/fields" attr:class="nav-more-item" attr:aria-current=move || location.pathname.get().starts_with("/settings").then_some("page")>
+                                <Icon name="settings" />
+                                <span>{move || i18n.t(K::Settings)}</span>
+                            </A>
+                        </li>
+                    </Show>
+                </ul>
+            </Show>
         </nav>
     }
 }
 
-/// "Offline" / "Syncing N" / "Up to date", announced politely to screen readers.
+/// "Offline · 3 changes waiting" / "Syncing N" / "Up to date", announced politely to screen readers. The
+/// count is the store's unacknowledged local edits (kept across reloads), so nobody closes the laptop
+/// believing everything reached the team.
 #[component]
 fn SyncBadge() -> impl IntoView {
     let i18n = I18n::use_i18n();
     let ctx = Ctx::use_ctx();
     let status = ctx.store.sync_status();
-    let text = move || match status.get() {
-        SyncStatus::Offline => i18n.t(K::Offline).to_string(),
-        SyncStatus::Connecting => i18n.t(K::Connecting).to_string(),
-        SyncStatus::Syncing { pending } => format!("{} {pending}", i18n.t(K::Syncing)),
-        SyncStatus::UpToDate => i18n.t(K::UpToDate).to_string(),
+    let waiting = ctx.store.pending_changes();
+    let text = move || {
+        let state = match status.get() {
+            SyncStatus::Offline => i18n.t(K::Offline).to_string(),
+            SyncStatus::Connecting => i18n.t(K::Connecting).to_string(),
+            SyncStatus::Syncing { pending } => format!("{} {pending}", i18n.t(K::Syncing)),
+            SyncStatus::UpToDate => return i18n.t(K::UpToDate).to_string(),
+        };
+        match waiting.get() {
+            0 => state,
+            n => {
+                let count = i18n.plural(n, K::ChangeWaiting, K::ChangesWaiting).replace("{n}", &i18n.number(n as f64));
+                format!("{state} · {count}")
+            }
+        }
     };
     let class = move || match status.get() {
         SyncStatus::Offline => "sync sync-offline",
@@ -236,6 +298,7 @@ pub fn Icon(name: &'static str) -> impl IntoView {
         "contact" => "M12 4a4 4 0 1 1 0 8 4 4 0 0 1 0-8zm0 10c4.4 0 8 2 8 4.5V21H4v-2.5C4 16 7.6 14 12 14z",
         "chart" => "M4 20V10h3v10zm6.5 0V4h3v16zM17 20v-7h3v7z",
         "export" => "M11 3h2v9.2l3.3-3.3 1.4 1.4L12 16l-5.7-5.7 1.4-1.4 3.3 3.3zM4 18h16v2H4z",
+        "more" => "M5 10a2 2 0 1 1 0 4 2 2 0 0 1 0-4zm7 0a2 2 0 1 1 0 4 2 2 0 0 1 0-4zm7 0a2 2 0 1 1 0 4 2 2 0 0 1 0-4z",
         "settings" => "M10 2h4l.6 2.6 1.8.8 2.3-1.4 2.8 2.8-1.4 2.3.8 1.8L22 10v4l-2.6.6-.8 1.8 1.4 2.3-2.8 2.8-2.3-1.4-1.8.8L14 22h-4l-.6-2.6-1.8-.8-2.3 1.4-2.8-2.8 1.4-2.3-.8-1.8L2 14v-4l2.6-.6.8-1.8-1.4-2.3 2.8-2.8 2.3 1.4 1.8-.8zm2 6.5a3.5 3.5 0 1 0 0 7 3.5 3.5 0 0 0 0-7z",
         _ => "",
     };

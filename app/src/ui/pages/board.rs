@@ -1,22 +1,58 @@
-//! The pipeline board: active deals as cards in stage columns, with drag-and-drop and a "Move to…"
-//! select per card (keyboard and touch), filters by owner, team and close month, and column totals.
+//! The pipeline board: active deals as cards in stage columns (won deals in the won column), with
+//! drag-and-drop and a "Move to…" select per card (keyboard and touch), filters by owner, team and close
+//! month, column totals, and a "lost and closed" column on demand, so the board accounts for every deal the
+//! list shows. Risky moves (winning, skipping stages) ask first.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+mod column;
+
+use self::column::Column;
 use super::new_record::NewButton;
+use crate::domain::ops::{move_risk, MoveRisk};
 use crate::domain::{
     totals_by_currency, Directory, DocId, OpportunityStatus, OpportunityView, RecordKind, RecordView, StageId, UserId,
 };
 use crate::i18n::{I18n, K};
+use crate::ui::components::confirm::{Action, Ask, Confirm};
 use crate::ui::components::ctx::{date_input_value, now, Ctx};
+use std::sync::Arc;
 
-/// Cards drawn per column before "show more" (a column of thousands would only slow the board down).
-const COLUMN_PAGE: usize = 60;
+/// The id of the board's extra column of lost and closed deals (not a pipeline stage).
+const CLOSED_COLUMN: &str = "closed";
 
-/// Moves a deal to `to` with the domain's rules (the store's operation also sets the stage's win
-/// probability); reaching a won stage wins the deal, which also records it in the customer's history.
-pub fn move_opportunity(ctx: Ctx, view: OpportunityView, to: StageId) {
+/// Moves a deal to `to` with the domain's rules, asking first when the move is risky
+/// (`domain::ops::move_risk`: winning, skipping stages); `on_cancel` puts the control back.
+pub fn move_opportunity(
+    ctx: Ctx,
+    confirm: Confirm,
+    i18n: I18n,
+    view: OpportunityView,
+    to: StageId,
+    on_cancel: Option<Action>,
+) {
+    let Some(dir) = ctx.directory().get_untracked() else { return };
+    let Some(risk) = move_risk(&dir, &view.base.stage, &to) else {
+        return move_now(ctx, view, to);
+    };
+    let stage = dir.stage(&to).map(|s| i18n.stage_name(s)).unwrap_or_else(|| to.to_string());
+    let title = i18n.t(K::ConfirmMove).replace("{deal}", &view.base.name).replace("{stage}", &stage);
+    let detail = match risk {
+        MoveRisk::Wins => i18n.t(K::ConfirmWon),
+        MoveRisk::Skips(_) => i18n.t(K::ConfirmSkip),
+    };
+    confirm.ask(Ask {
+        title,
+        detail: detail.to_string(),
+        on_confirm: Arc::new(move || move_now(ctx, view.clone(), to.clone())),
+        on_cancel,
+    });
+}
+
+/// Moves a deal to `to` (the store's operation also sets the stage's win probability); reaching a won stage
+/// wins the deal, which also records it in the customer's history.
+fn move_now(ctx: Ctx, view: OpportunityView, to: StageId) {
     let Some(dir) = ctx.directory().get_untracked() else { return };
     let won = dir.stage(&to).is_some_and(|s| s.won);
     let store = ctx.store;
@@ -60,23 +96,34 @@ pub fn BoardPage() -> impl IntoView {
     let i18n = I18n::use_i18n();
     let ctx = Ctx::use_ctx();
     let opps = ctx.store.records(RecordKind::Opportunity);
+    let confirm = Confirm::use_confirm();
     let filters = RwSignal::new(Filters::default());
+    let show_closed = RwSignal::new(false);
     let dragging = RwSignal::new(None::<DocId>);
 
-    // Stage id → the filtered deals in it (active ones, plus won deals in the won column).
+    // Stage id → the filtered deals in it (active ones, plus won deals in the won column); lost and closed
+    // deals go to the extra closed column (shown on demand).
     let columns = Memo::new(move |_| {
         let dir = ctx.directory().get().unwrap_or_default();
         let f = filters.get();
-        let mut cols: Vec<(StageId, Vec<OpportunityView>)> =
-            dir.stages.iter().map(|s| (s.id.clone(), Vec::new())).collect();
+        let mut cols: Vec<(StageId, Vec<OpportunityView>)> = dir
+            .stages
+            .iter()
+            .map(|s| s.id.clone())
+            .chain([StageId::new(CLOSED_COLUMN)])
+            .map(|s| (s, Vec::new()))
+            .collect();
         opps.with(|vs| {
             for v in vs {
                 let RecordView::Opportunity(o) = v else { continue };
-                let shown = matches!(o.base.status, OpportunityStatus::Active | OpportunityStatus::Won);
-                if !shown || !passes(o, &f, &dir) {
+                if !passes(o, &f, &dir) {
                     continue;
                 }
-                if let Some((_, col)) = cols.iter_mut().find(|(s, _)| *s == o.base.stage) {
+                let column = match o.base.status {
+                    OpportunityStatus::Active | OpportunityStatus::Won => o.base.stage.clone(),
+                    OpportunityStatus::Lost | OpportunityStatus::Closed => StageId::new(CLOSED_COLUMN),
+                };
+                if let Some((_, col)) = cols.iter_mut().find(|(s, _)| *s == column) {
                     col.push(o.clone());
                 }
             }
@@ -146,6 +193,10 @@ pub fn BoardPage() -> impl IntoView {
                             }}
                         </select>
                     </Show>
+                    <label class="field-check filter-check">
+                        <input type="checkbox" prop:checked=move || show_closed.get() on:change=move |e| show_closed.set(event_target_checked(&e)) />
+                        <span>{move || i18n.t(K::ShowClosed)}</span>
+                    </label>
                     <select
                         aria-label=move || i18n.t(K::CloseMonth)
                         on:change=move |e| filters.update(|f| f.month = event_target_value(&e))
@@ -191,8 +242,8 @@ pub fn BoardPage() -> impl IntoView {
                                             })
                                         });
                                         if let Some(o) = found {
-                                            if o.base.stage != drop_to {
-                                                move_opportunity(ctx, o, drop_to.clone());
+                                            if o.base.stage != drop_to && o.base.status == OpportunityStatus::Active {
+                                                move_opportunity(ctx, confirm, i18n, o, drop_to.clone(), None);
                                             }
                                         }
                                     })
@@ -201,160 +252,18 @@ pub fn BoardPage() -> impl IntoView {
                         })
                         .collect_view()
                 }}
+                <Show when=move || show_closed.get()>
+                    <Column
+                        stage=StageId::new(CLOSED_COLUMN)
+                        name=i18n.t(K::ClosedColumn).to_string()
+                        deals=Memo::new(move |_| {
+                            columns.with(|c| c.iter().find(|(s, _)| s.as_str() == CLOSED_COLUMN).map(|(_, d)| d.clone()).unwrap_or_default())
+                        })
+                        dragging=dragging
+                        on_drop=Callback::new(|_: DocId| {})
+                    />
+                </Show>
             </div>
         </section>
-    }
-}
-
-#[component]
-fn Column(
-    stage: StageId,
-    name: String,
-    deals: Memo<Vec<OpportunityView>>,
-    dragging: RwSignal<Option<DocId>>,
-    on_drop: Callback<DocId>,
-) -> impl IntoView {
-    let i18n = I18n::use_i18n();
-    let shown = RwSignal::new(COLUMN_PAGE);
-    let over = RwSignal::new(false);
-    let totals = move || {
-        deals.with(|d| {
-            let t = totals_by_currency(d.iter().filter_map(|o| o.money.as_ref()?.expected_amount.as_ref()));
-            t.iter().map(|m| i18n.money(m)).collect::<Vec<_>>().join(" · ")
-        })
-    };
-    let heading_id = format!("col-{}", stage.as_str());
-    let labelled_by = heading_id.clone();
-    view! {
-        <section
-            class="column"
-            class:drop-target=move || over.get()
-            aria-labelledby=labelled_by
-            on:dragover=move |e| {
-                e.prevent_default();
-                over.set(true);
-            }
-            on:dragleave=move |_| over.set(false)
-            on:drop=move |e| {
-                e.prevent_default();
-                over.set(false);
-                let id = e
-                    .data_transfer()
-                    .and_then(|dt| dt.get_data("text/plain").ok())
-                    .and_then(|s| DocId::parse(&s).ok())
-                    .or_else(|| dragging.get_untracked());
-                dragging.set(None);
-                if let Some(id) = id {
-                    on_drop.run(id);
-                }
-            }
-        >
-            <header class="column-header">
-                <h2 id=heading_id>{name}</h2>
-                <p class="column-meta">
-                    <span class="count">{move || deals.with(|d| d.len())}" "{move || i18n.t(K::Deals)}</span>
-                    <span class="total" aria-label=move || i18n.t(K::Total)>{totals}</span>
-                </p>
-            </header>
-            <ul class="cards">
-                {move || {
-                    deals
-                        .get()
-                        .into_iter()
-                        .take(shown.get())
-                        .map(|o| view! { <Card deal=o dragging=dragging /> })
-                        .collect_view()
-                }}
-            </ul>
-            <Show when=move || deals.with(|d| d.len() > shown.get())>
-                <button class="secondary more" on:click=move |_| shown.update(|s| *s += COLUMN_PAGE)>
-                    {move || format!("+{}", deals.with(|d| d.len()) - shown.get().min(deals.with(|d| d.len())))}
-                </button>
-            </Show>
-        </section>
-    }
-}
-
-#[component]
-fn Card(deal: OpportunityView, dragging: RwSignal<Option<DocId>>) -> impl IntoView {
-    let i18n = I18n::use_i18n();
-    let ctx = Ctx::use_ctx();
-    // A card is rebuilt when its deal changes; what it reads here need not be tracked.
-    let access = untrack(|| ctx.access(&RecordView::Opportunity(deal.clone())));
-    let movable = access.base.can_write() && deal.base.status == OpportunityStatus::Active;
-    let t = now();
-    let days = deal.base.stage_entered_at().days_until(t).max(0);
-    let overdue = deal.base.status == OpportunityStatus::Active && deal.base.next_follow_up.is_some_and(|d| d < t);
-    // Tracked, unlike the rest of the card: at a cold start the deals paint before the customers are read
-    // (the board's kind first), and a card is not rebuilt when names arrive.
-    let customer_id = deal.base.customer.clone();
-    let customer = move || {
-        let name = customer_id.as_ref().and_then(|c| ctx.customer_name(c))?;
-        Some(view! { <p class="card-customer">{name}</p> })
-    };
-    let owner = untrack(|| deal.base.owner.as_ref().map(|o| ctx.user_name(o)));
-    let amount = deal.money.as_ref().and_then(|m| m.expected_amount.clone());
-    let href = format!("/r/{}", deal.id);
-    let id = deal.id.clone();
-    let name = deal.base.name.clone();
-    let move_label = name.clone();
-    let current = deal.base.stage.clone();
-    let deal_for_move = deal.clone();
-    view! {
-        <li
-            class="card deal"
-            draggable=movable.then_some("true")
-            on:dragstart=move |e| {
-                if let Some(dt) = e.data_transfer() {
-                    let _ = dt.set_data("text/plain", id.as_str());
-                    dt.set_effect_allowed("move");
-                }
-                dragging.set(Some(id.clone()));
-            }
-            on:dragend=move |_| dragging.set(None)
-        >
-            <A href=href attr:class="card-title">{name.clone()}</A>
-            {customer}
-            <p class="card-line">
-                {amount.map(|m| view! { <span class="amount">{move || i18n.money(&m)}</span> })}
-                {deal.base.expected_close.map(|d| view! { <span class="date">{move || i18n.date(d)}</span> })}
-            </p>
-            <p class="card-line muted">
-                <span>{owner.unwrap_or_else(|| i18n.t(K::Unassigned).to_string())}</span>
-                <span>{move || format!("{days} {}", i18n.t(K::DaysInStage))}</span>
-            </p>
-            {overdue.then(|| view! { <span class="badge badge-overdue">{move || i18n.t(K::FollowUpOverdue)}</span> })}
-            {movable
-                .then(|| {
-                    let name = move_label.clone();
-                    let deal = deal_for_move.clone();
-                    let current = current.clone();
-                    view! {
-                        <select
-                            class="move-select"
-                            aria-label=move || format!("{} {}", i18n.t(K::MoveTo), name)
-                            on:change=move |e| {
-                                let v = event_target_value(&e);
-                                if v.is_empty() {
-                                    return;
-                                }
-                                move_opportunity(ctx, deal.clone(), StageId::new(v));
-                            }
-                        >
-                            <option value="" selected=true>{move || i18n.t(K::MoveTo)}</option>
-                            {move || {
-                                ctx.directory()
-                                    .get()
-                                    .map(|d| d.stages.clone())
-                                    .unwrap_or_default()
-                                    .into_iter()
-                                    .filter(|s| s.id != current)
-                                    .map(|s| view! { <option value=s.id.to_string()>{i18n.stage_name(&s)}</option> })
-                                    .collect_view()
-                            }}
-                        </select>
-                    }
-                })}
-        </li>
     }
 }

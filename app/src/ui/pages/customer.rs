@@ -6,6 +6,7 @@ use leptos_router::components::A;
 
 use super::list::status_text;
 use super::record::{access_of, save};
+use crate::domain::ops::split_kind_prefix;
 use crate::domain::{
     Customer, CustomerService, CustomerTier, CustomerView, DocId, OpportunityStatus, RecordKind, RecordView, Timestamp,
 };
@@ -62,7 +63,8 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
         })
     });
     let id_a = id.clone();
-    // Everything that happened with this customer, newest first: (when, what, link).
+    // Everything that happened with this customer, newest first: (when, what, link). Kinds go through the
+    // string table (never a raw `ticket:` or `call:`); old follow-up subjects keep no kind prefix either.
     let events = Memo::new(move |_| {
         let mut out: Vec<(Timestamp, String, Option<DocId>)> = Vec::new();
         c.with(|c| {
@@ -70,8 +72,13 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
                 out.extend(c.base.events.iter().map(|e| (e.at, e.title.clone(), None)));
                 if let Some(s) = &c.service {
                     out.extend(s.events.iter().map(|e| {
-                        let state = if e.open { " (open)" } else { "" };
-                        (e.at, format!("{}: {}{state}", e.kind, e.title), None)
+                        let kind = status_text(i18n, e.kind.as_str());
+                        let text = if e.open {
+                            format!("{kind} · {} ({})", e.title, i18n.t(K::EventOpen))
+                        } else {
+                            format!("{kind} · {}", e.title)
+                        };
+                        (e.at, text, None)
                     }));
                 }
             }
@@ -80,7 +87,9 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
             for v in vs {
                 if let RecordView::Activity(a) = v {
                     if a.base.customer.as_ref() == Some(&id_a) {
-                        out.push((a.base.at, format!("{}: {}", a.base.kind, a.base.subject), Some(a.id.clone())));
+                        let kind = status_text(i18n, a.base.kind.as_str());
+                        let (_, subject) = split_kind_prefix(&a.base.subject);
+                        out.push((a.base.at, format!("{kind} · {subject}"), Some(a.id.clone())));
                     }
                 }
             }
@@ -90,13 +99,18 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
     });
 
     let opp_list = move |won: bool| {
+        let wanted = if won { OpportunityStatus::Won } else { OpportunityStatus::Active };
+        let empty = if won { K::NoWonOpportunities } else { K::NoOpenOpportunities };
         view! {
+            <Show when=move || !my_opps.with(|os| os.iter().any(|o| o.base.status == wanted))>
+                <p class="muted empty-note">{move || i18n.t(empty)}</p>
+            </Show>
             <ul class="links">
                 {move || {
                     my_opps
                         .get()
                         .into_iter()
-                        .filter(|o| if won { o.base.status == OpportunityStatus::Won } else { o.base.status == OpportunityStatus::Active })
+                        .filter(|o| o.base.status == wanted)
                         .map(|o| {
                             let amount = o.money.as_ref().and_then(|m| m.expected_amount.clone());
                             view! {
@@ -159,6 +173,9 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
             </section>
             <section class="card">
                 <h2>{move || i18n.t(K::Contacts)}</h2>
+                <Show when=move || my_contacts.with(Vec::is_empty)>
+                    <p class="muted empty-note">{move || i18n.t(K::NoContacts)}</p>
+                </Show>
                 <ul class="links">
                     {move || my_contacts.get().into_iter().map(|(id, name)| view! { <li><A href=format!("/r/{id}")>{name}</A></li> }).collect_view()}
                 </ul>
@@ -176,6 +193,9 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
             <Show when=move || c.with(|c| c.as_ref().is_some_and(|c| c.money.is_some()))>
                 <section class="card">
                     <h2>{move || i18n.t(K::ContractsOrders)}</h2>
+                    <Show when=move || c.with(|c| c.as_ref().and_then(|c| c.money.as_ref()).is_none_or(|m| m.orders.is_empty()))>
+                        <p class="muted empty-note">{move || i18n.t(K::NoOrders)}</p>
+                    </Show>
                     <ol class="timeline">
                         {move || {
                             let mut orders: Vec<_> = c.with(|c| c.as_ref().and_then(|c| c.money.as_ref()).map(|m| m.orders.values().cloned().collect()).unwrap_or_default());
@@ -189,6 +209,9 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
             </Show>
             <section class="card">
                 <h2>{move || i18n.t(K::Events)}</h2>
+                <Show when=move || events.with(Vec::is_empty)>
+                    <p class="muted empty-note">{move || i18n.t(K::NoEvents)}</p>
+                </Show>
                 <ol class="timeline">
                     {move || events.get().into_iter().map(|(at, text, link)| view! {
                         <li>

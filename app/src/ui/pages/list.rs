@@ -6,7 +6,8 @@ use leptos_router::components::A;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use crate::domain::{RecordKind, RecordView};
+use crate::domain::search::{matches, query_words, search_text};
+use crate::domain::{DocId, OpportunityStatus, RecordKind, RecordView};
 use crate::i18n::{I18n, K};
 use crate::ui::components::ctx::Ctx;
 use crate::ui::components::search::kind_label;
@@ -70,33 +71,28 @@ fn close_ms(v: &RecordView) -> i64 {
     }
 }
 
+/// The words a row is found by (title, numbers, customer names; Chinese also by pinyin and initials).
 fn matches_query(v: &RecordView, words: &[String], ctx: &Ctx) -> bool {
     if words.is_empty() {
         return true;
     }
-    let extra = match v {
-        RecordView::Lead(l) => format!("{} {}", l.base.company, l.base.contact_name),
+    let customer = |c: Option<&DocId>| c.and_then(|c| ctx.customer_name(c)).unwrap_or_default();
+    let text = match v {
+        RecordView::Lead(l) => search_text([v.title(), l.base.company.as_str(), l.base.contact_name.as_str()]),
         RecordView::Opportunity(o) => {
-            format!(
-                "{} {}",
-                o.base.number,
-                o.base.customer.as_ref().and_then(|c| ctx.customer_name(c)).unwrap_or_default()
-            )
+            search_text([v.title(), o.base.number.as_str(), customer(o.base.customer.as_ref()).as_str()])
         }
-        RecordView::Customer(c) => {
-            format!("{} {} {} {}", c.base.number, c.base.industry, c.base.region, c.base.tags.join(" "))
-        }
+        RecordView::Customer(c) => search_text(
+            [v.title(), c.base.number.as_str(), c.base.industry.as_str(), c.base.region.as_str()]
+                .into_iter()
+                .chain(c.base.tags.iter().map(String::as_str)),
+        ),
         RecordView::Contact(c) => {
-            format!(
-                "{} {}",
-                c.base.title,
-                c.base.customer.as_ref().and_then(|c| ctx.customer_name(c)).unwrap_or_default()
-            )
+            search_text([v.title(), c.base.title.as_str(), customer(c.base.customer.as_ref()).as_str()])
         }
-        RecordView::Activity(a) => a.base.outcome.clone(),
+        RecordView::Activity(a) => search_text([v.title(), a.base.outcome.as_str()]),
     };
-    let h = format!("{} {}", v.title(), extra).to_lowercase();
-    words.iter().all(|w| h.contains(w.as_str()))
+    matches(&text, words)
 }
 
 #[component]
@@ -133,7 +129,7 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
     // Indices into `records`, filtered and sorted: no row is cloned until it is on screen.
     let order = Memo::new(move |_| {
         let v = version.get();
-        let words: Vec<String> = query.get().to_lowercase().split_whitespace().map(str::to_string).collect();
+        let words = query_words(&query.get());
         let (owner, status, sort) = (owner.get(), status.get(), sort.get());
         let me = ctx.me_id();
         records.with_untracked(|vs| {
@@ -219,7 +215,10 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
                         })}
                 </div>
                 <p class="muted count" aria-live="polite">
-                    {move || format!("{} {}", i18n.number(count.get() as f64), i18n.t(K::Rows))}
+                    {move || {
+                        let n = count.get();
+                        format!("{} {}", i18n.number(n as f64), i18n.plural(n, K::Row, K::Rows))
+                    }}
                 </p>
             </header>
             <VirtualList
@@ -253,6 +252,8 @@ pub fn status_text(i18n: I18n, s: &str) -> String {
         "email" => Some(K::KindEmail),
         "complaint" => Some(K::KindComplaint),
         "service" => Some(K::KindService),
+        "ticket" => Some(K::KindTicket),
+        "feedback" => Some(K::KindFeedback),
         "exhibition" => Some(K::SrcExhibition),
         "website" => Some(K::SrcWebsite),
         "referral" => Some(K::SrcReferral),
@@ -274,6 +275,12 @@ fn Row(view: RecordView) -> impl IntoView {
     let href = format!("/r/{}", view.id());
     let title = view.title().to_string();
     let owner = view.owner().map(|o| ctx.user_name(o)).unwrap_or_else(|| i18n.t(K::Unassigned).to_string());
+    // A decided deal says so at a glance (a lost deal is not "· Negotiation" like an active one).
+    let closed = match &view {
+        RecordView::Opportunity(o) if o.base.status != OpportunityStatus::Active => Some(o.base.status),
+        _ => None,
+    };
+    let row_class = if closed.is_some() { "row row-closed" } else { "row" };
     let (sub, right): (String, String) = match &view {
         RecordView::Lead(l) => (l.base.company.clone(), status_text(i18n, l.base.status.as_str())),
         RecordView::Opportunity(o) => {
@@ -283,7 +290,8 @@ fn Row(view: RecordView) -> impl IntoView {
                 .with(|d| d.as_ref().and_then(|d| d.stage(&o.base.stage)).map(|s| i18n.stage_name(s)))
                 .unwrap_or_else(|| o.base.stage.to_string());
             let amount = o.money.as_ref().and_then(|m| m.expected_amount.as_ref()).map(|m| i18n.money(m));
-            (format!("{customer} · {stage}"), amount.unwrap_or_default())
+            let sub = if customer.is_empty() { stage } else { format!("{customer} · {stage}") };
+            (sub, amount.unwrap_or_default())
         }
         RecordView::Customer(c) => {
             (format!("{} · {}", c.base.number, c.base.region), status_text(i18n, c.base.tier.as_str()))
@@ -295,9 +303,15 @@ fn Row(view: RecordView) -> impl IntoView {
         RecordView::Activity(a) => (a.base.outcome.clone(), i18n.date(a.base.at)),
     };
     view! {
-        <A href=href attr:class="row">
+        <A href=href attr:class=row_class>
             <span class="row-main">
-                <span class="row-title">{title}</span>
+                <span class="row-title">
+                    {closed.map(|s| {
+                        let class = format!("badge badge-{}", s.as_str());
+                        view! { <span class=class>{status_text(i18n, s.as_str())}</span> }
+                    })}
+                    {title}
+                </span>
                 <span class="row-sub muted">{sub}</span>
             </span>
             <span class="row-side">

@@ -15,11 +15,13 @@ use crate::domain::{
     DocId, Money, Opportunity, OpportunityMoney, OpportunityStatus, OpportunityView, RecordView, StageId,
 };
 use crate::i18n::{I18n, K};
+use crate::ui::components::confirm::{Action, Confirm};
 use crate::ui::components::ctx::{date_input_value, now, parse_date_input, Ctx};
 use crate::ui::components::custom_fields::CustomFields;
 use crate::ui::components::fields::{ReadField, SelectField, TextField};
 use crate::ui::components::notes::LiveNotes;
 use crate::ui::components::owner::OwnerField;
+use std::sync::Arc;
 
 /// Parses an amount typed by a person ("12,345.50", "12345") into minor units.
 pub fn parse_amount(s: &str) -> Option<i64> {
@@ -46,6 +48,9 @@ pub fn OpportunityDetail(id: DocId) -> impl IntoView {
         _ => None,
     });
     let acc = access_of(ctx, id.clone());
+    let confirm = Confirm::use_confirm();
+    // Bumped when a risky stage change is cancelled: the stage select redraws with the current stage.
+    let stage_shown = RwSignal::new(0u32);
     let active = move || o.with(|o| o.as_ref().is_some_and(|o| o.base.status == OpportunityStatus::Active));
     let base_w = Signal::derive(move || acc.get().base.can_write());
     let edit_w = Signal::derive(move || acc.get().base.can_write() && active());
@@ -82,12 +87,16 @@ pub fn OpportunityDetail(id: DocId) -> impl IntoView {
                 />
                 <SelectField
                     label=label(K::Stage)
-                    value=get(|o| o.base.stage.to_string())
+                    value=Signal::derive(move || {
+                        stage_shown.track();
+                        o.with(|o| o.as_ref().map(|o| o.base.stage.to_string()).unwrap_or_default())
+                    })
                     options=stages
                     editable=edit_w
                     on_commit=Callback::new(move |v: String| {
                         if let Some(view) = o.get_untracked() {
-                            move_opportunity(ctx, view, StageId::new(v));
+                            let revert: Action = Arc::new(move || stage_shown.update(|n| *n += 1));
+                            move_opportunity(ctx, confirm, i18n, view, StageId::new(v), Some(revert));
                         }
                     })
                 />
@@ -243,6 +252,9 @@ pub fn OpportunityDetail(id: DocId) -> impl IntoView {
             </section>
             <section class="card">
                 <h2>{move || i18n.t(K::StageHistory)}</h2>
+                <Show when=move || o.with(|o| o.as_ref().is_none_or(|o| o.base.stage_history.is_empty()))>
+                    <p class="muted empty-note">{move || i18n.t(K::NoStageHistory)}</p>
+                </Show>
                 <ol class="timeline">
                     {move || {
                         let dir = ctx.directory().get().unwrap_or_default();

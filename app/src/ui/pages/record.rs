@@ -2,18 +2,19 @@
 //! shows who else is here, and hands the body to the page for its kind.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use super::{customer::CustomerDetail, lead::LeadDetail, list::status_text, opportunity::OpportunityDetail};
 use crate::domain::{Access, Activity, Contact, ContactPii, DocId, DomainError, Record, RecordKind, RecordView};
 use crate::i18n::{I18n, K};
-use crate::ui::components::ctx::Ctx;
+use crate::ui::components::ctx::{date_input_value, parse_date_input, Ctx};
 use crate::ui::components::custom_fields::CustomFields;
 use crate::ui::components::fields::{ReadField, TextField};
 use crate::ui::components::notes::LiveNotes;
 use crate::ui::components::owner::OwnerField;
 use crate::ui::components::presence::PresenceAvatars;
-use crate::ui::components::search::kind_label;
+use crate::ui::components::search::kind_name;
 
 /// Saves an edit of a record's main document in the background (locally at once; synced after).
 pub fn save<R: Record + 'static>(
@@ -36,10 +37,24 @@ pub fn RecordPage() -> impl IntoView {
     }
 }
 
+/// A record id this device does not have (hidden from the user, or not synced yet).
 #[component]
 pub fn Missing() -> impl IntoView {
     let i18n = I18n::use_i18n();
     view! { <p class="empty card">{move || i18n.t(K::NotFound)}</p> }
+}
+
+/// An address that is no page of the app (the router's fallback): not to be confused with [`Missing`].
+#[component]
+pub fn PageNotFound() -> impl IntoView {
+    let i18n = I18n::use_i18n();
+    view! {
+        <section class="not-found card">
+            <h1>{move || i18n.t(K::PageNotFound)}</h1>
+            <p>{move || i18n.t(K::PageNotFoundHint)}</p>
+            <A href="/" attr:class="button primary">{move || i18n.t(K::GoToday)}</A>
+        </section>
+    }
 }
 
 #[component]
@@ -86,7 +101,7 @@ fn RecordBody(id: DocId) -> impl IntoView {
             <Show when=move || kind.get().is_some() fallback=|| view! { <Missing /> }>
                 <header class="record-header">
                     <div>
-                        <span class="chip">{move || kind.get().map(|k| i18n.t(kind_label(k))).unwrap_or_default()}</span>
+                        <span class="chip">{move || kind.get().map(|k| i18n.t(kind_name(k))).unwrap_or_default()}</span>
                         <h1>{title}</h1>
                     </div>
                     <PresenceAvatars id=id.clone() />
@@ -222,7 +237,7 @@ fn ActivityDetail(id: DocId) -> impl IntoView {
     });
     let acc = access_of(ctx, id.clone());
     let base_w = Signal::derive(move || acc.get().base.can_write());
-    let i1 = id.clone();
+    let (i1, i2, i3) = (id.clone(), id.clone(), id.clone());
     view! {
         <div class="record-grid">
             <section class="card">
@@ -233,6 +248,14 @@ fn ActivityDetail(id: DocId) -> impl IntoView {
                 <ReadField
                     label=Signal::derive(move || i18n.t(K::When).to_string())
                     value=Signal::derive(move || a.with(|a| a.as_ref().map(|a| i18n.date(a.base.at))).unwrap_or_default())
+                />
+                <RecordLink
+                    label=K::Customer
+                    target=Signal::derive(move || a.with(|a| a.as_ref().and_then(|a| a.base.customer.clone())))
+                />
+                <RecordLink
+                    label=K::KindOpportunity
+                    target=Signal::derive(move || a.with(|a| a.as_ref().and_then(|a| a.base.opportunity.clone())))
                 />
                 <TextField
                     label=Signal::derive(move || i18n.t(K::Outcome).to_string())
@@ -245,11 +268,60 @@ fn ActivityDetail(id: DocId) -> impl IntoView {
                         })
                     })
                 />
+                <TextField
+                    label=Signal::derive(move || i18n.t(K::NextStep).to_string())
+                    value=Signal::derive(move || a.with(|a| a.as_ref().map(|a| a.base.next_step.clone())).unwrap_or_default())
+                    editable=base_w
+                    on_commit=Callback::new(move |v: String| {
+                        save::<Activity>(ctx, i2.clone(), format!("{}: {v}", i18n.t(K::NextStep)), move |a| {
+                            a.next_step = v.trim().to_string();
+                            Ok(())
+                        })
+                    })
+                />
+                <TextField
+                    label=Signal::derive(move || i18n.t(K::NextStepDue).to_string())
+                    input_type="date"
+                    value=Signal::derive(move || a.with(|a| a.as_ref().and_then(|a| a.base.next_step_at).map(date_input_value)).unwrap_or_default())
+                    editable=base_w
+                    on_commit=Callback::new(move |v: String| {
+                        let t = parse_date_input(&v);
+                        save::<Activity>(ctx, i3.clone(), format!("{}: {v}", i18n.t(K::NextStepDue)), move |a| {
+                            a.next_step_at = t;
+                            Ok(())
+                        })
+                    })
+                />
             </section>
             <CustomFields id=id.clone() />
             <section class="card">
                 <LiveNotes id=id.clone() label=Signal::derive(move || i18n.t(K::Notes).to_string()) editable=base_w />
             </section>
+        </div>
+    }
+}
+
+/// A labelled link to a related record by its name ("—" when there is none, or when the record is not on
+/// this device: a link to "not on this device" helps nobody).
+#[component]
+fn RecordLink(label: K, #[prop(into)] target: Signal<Option<DocId>>) -> impl IntoView {
+    let i18n = I18n::use_i18n();
+    let ctx = Ctx::use_ctx();
+    view! {
+        <div class="field">
+            <span class="field-label">
+                <span>{move || i18n.t(label)}</span>
+                {move || {
+                    let found = target.get().and_then(|id| {
+                        let name = ctx.store.record(id.clone()).with(|r| r.as_ref().map(|v| v.title().to_string()));
+                        Some((name.or_else(|| ctx.customer_name(&id))?, id))
+                    });
+                    match found {
+                        Some((name, id)) => view! { <A href=format!("/r/{id}")>{name}</A> }.into_any(),
+                        None => view! { <span class="muted">"—"</span> }.into_any(),
+                    }
+                }}
+            </span>
         </div>
     }
 }

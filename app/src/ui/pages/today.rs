@@ -59,7 +59,9 @@ pub fn TodayPage() -> impl IntoView {
         ChurnWarning::LowSatisfaction { satisfaction } => {
             i18n.t(K::LowSatisfaction).replace("{n}", &satisfaction.to_string())
         }
-        ChurnWarning::OpenComplaints { count } => i18n.t(K::OpenComplaints).replace("{n}", &count.to_string()),
+        ChurnWarning::OpenComplaints { count } => {
+            i18n.plural(*count, K::OpenComplaint, K::OpenComplaints).replace("{n}", &count.to_string())
+        }
     };
     view! {
         <section class="today">

@@ -4,51 +4,47 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::domain::{Activity, ActivityKind, DocId, FollowUp, Opportunity, OpportunityView, RecordKind, RecordView};
+use crate::domain::ops::{deal_timeline, log_activity};
+use crate::domain::{Activity, ActivityKind, DocId, Opportunity, OpportunityView, RecordKind, RecordView};
 use crate::i18n::{I18n, K};
-use crate::store::{new_doc_id, StoreError};
+use crate::store::StoreError;
 use crate::ui::components::ctx::{now, parse_date_input, Ctx};
+use crate::ui::pages::list::status_text;
 
 #[component]
 pub fn FollowUpTimeline(id: DocId, opp: Memo<Option<OpportunityView>>) -> impl IntoView {
     let i18n = I18n::use_i18n();
     let ctx = Ctx::use_ctx();
     let activities = ctx.store.records(RecordKind::Activity);
+    // One entry per logged activity (domain::ops::deal_timeline), kinds through the string table.
     let items = move || {
-        let mut out: Vec<(i64, String, String, Option<DocId>)> = opp
-            .with(|o| o.as_ref().map(|o| o.base.follow_ups.clone()))
-            .unwrap_or_default()
-            .into_iter()
-            .map(|f| (f.at.millis(), f.note, ctx.user_name(&f.by), None))
-            .collect();
+        let follow_ups = opp.with(|o| o.as_ref().map(|o| o.base.follow_ups.clone())).unwrap_or_default();
         activities.with(|vs| {
-            for v in vs {
-                if let RecordView::Activity(a) = v {
-                    if a.base.opportunity.as_ref() == Some(&id) {
-                        let who = a.base.owner.as_ref().map(|u| ctx.user_name(u)).unwrap_or_default();
-                        out.push((
-                            a.base.at.millis(),
-                            format!("{} · {}", a.base.kind, a.base.subject),
-                            who,
-                            Some(a.id.clone()),
-                        ));
-                    }
-                }
-            }
-        });
-        out.sort_by_key(|e| std::cmp::Reverse(e.0));
-        out
+            let linked = vs.iter().filter_map(|v| match v {
+                RecordView::Activity(a) if a.base.opportunity.as_ref() == Some(&id) => Some(a),
+                _ => None,
+            });
+            deal_timeline(&follow_ups, linked)
+        })
     };
     view! {
+        <Show when=move || items().is_empty()>
+            <p class="muted empty-note">{move || i18n.t(K::NothingLogged)}</p>
+        </Show>
         <ol class="timeline">
             {move || {
                 items()
                     .into_iter()
-                    .map(|(at, text, who, link)| {
-                        let when = i18n.date(crate::domain::Timestamp::from_millis(at));
+                    .map(|e| {
+                        let when = i18n.date(e.at);
+                        let who = e.by.as_ref().map(|u| ctx.user_name(u)).unwrap_or_default();
+                        let text = match e.kind {
+                            Some(k) => format!("{} · {}", status_text(i18n, k.as_str()), e.text),
+                            None => e.text.clone(),
+                        };
                         view! {
                             <li>
-                                {match link {
+                                {match e.activity {
                                     Some(id) => view! { <A href=format!("/r/{id}")>{text}</A> }.into_any(),
                                     None => view! { <span>{text}</span> }.into_any(),
                                 }}
@@ -88,16 +84,11 @@ pub fn LogActivity(id: DocId, opp: Memo<Option<OpportunityView>>) -> impl IntoVi
             a.opportunity = Some(id.clone());
             a.team = o.base.team.clone();
             a.next_step_at = next_at;
-            store.create_record(a).await?;
-            let fid = new_doc_id()?.to_string();
+            let activity = a.clone();
+            let aid = store.create_record(a).await?;
             store
                 .update_record::<Opportunity>(id, format!("{}: {text}", i18n.t(K::LogActivity)), move |o| {
-                    o.follow_ups.push(FollowUp { id: fid, at: t, by: me, note: format!("{k}: {text}") });
-                    if next_at.is_some() {
-                        o.next_follow_up = next_at;
-                    }
-                    o.updated_at = t.max(o.updated_at);
-                    Ok(())
+                    log_activity(o, &aid, &activity)
                 })
                 .await?;
             Ok::<_, StoreError>(())
@@ -115,7 +106,7 @@ pub fn LogActivity(id: DocId, opp: Memo<Option<OpportunityView>>) -> impl IntoVi
                 }>
                     {ActivityKind::ALL
                         .iter()
-                        .map(|k| view! { <option value=k.as_str()>{crate::ui::pages::list::status_text(i18n, k.as_str())}</option> })
+                        .map(|k| view! { <option value=k.as_str()>{status_text(i18n, k.as_str())}</option> })
                         .collect_view()}
                 </select>
             </label>
