@@ -32,6 +32,10 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
+    if let Some(command) = server::backup::StoreCommand::from_args() {
+        println!("{}", command.run()?);
+        return Ok(());
+    }
     let config = Config::parse();
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     // Tests and scripts read this line to learn the port (the config may say port 0). Connections that

@@ -7,6 +7,7 @@
 //! - `sync/slot.rs`: one document in memory with a sync state per connection that has it open.
 //! - `sync/index.rs`: the per-user index documents and the directory document, written by the relay.
 //! - `sync/conn.rs`: one WebSocket connection: handshake, frame limits, bounded outbox.
+//! - `sync/local.rs`: writes made on the relay for a user (REST): the same gate, store and fan-out.
 //! - `sync/route.rs`: `GET /sync`: authenticate (`AuthUser`), upgrade, serve.
 //!
 //! What must stay true: nothing is sent to a connection that its user may not read at that moment;
@@ -16,12 +17,14 @@ mod catalog;
 mod conn;
 mod gate;
 mod index;
+mod local;
 mod route;
 mod slot;
 
 pub use catalog::IndexEntry;
 pub use conn::serve_socket;
 pub use gate::Refusal;
+pub use local::LocalWriteError;
 pub use route::router;
 
 use std::collections::HashMap;

@@ -6,13 +6,16 @@
 //! - `pipeline`: move stage, win (cooperation history, exactly once), lose, close, reopen.
 //! - `followups`: follow-ups due today / overdue for a user.
 //! - `churn`: churn warnings for a customer.
+//! - `archive`: archive and restore a record (who may, and the gate's rule).
 
+mod archive;
 mod churn;
 mod convert;
 mod followups;
 mod number;
 mod pipeline;
 
+pub use archive::{archive, check_archive_change, may_archive, may_restore, restore, Archived};
 pub use churn::{churn_warnings, ChurnWarning};
 pub use convert::{
     convert_lead, customer_matches, Conversion, ConversionIds, ConvertOutcome, ConvertRequest, CustomerChoice,

@@ -246,4 +246,10 @@ strings! {
     ErrKeyTaken => "This key is already used (keys are unique across record kinds).", "此键名已被使用（各记录类型间键名不可重复）。";
     ErrLabel => "Enter a label (1 to 80 characters).", "请填写显示名称（1 到 80 个字）。";
     ErrOptions => "List at least one option, separated by commas, without repeats.", "请至少填写一个选项，用逗号分隔，不可重复。";
+    // Record archive (helper "rest", issue 11/10).
+    Archive => "Archive", "归档";
+    Restore => "Restore", "恢复";
+    ArchivedChip => "Archived", "已归档";
+    ShowArchived => "Archived only", "仅看已归档";
+    ArchiveHint => "Archived records leave lists, the board and search. The owner's manager or an admin can restore them.", "归档后记录不再出现在列表、看板和搜索中。负责人的经理或管理员可以恢复。";
 }

@@ -19,11 +19,13 @@ pub struct DocMeta {
     pub customer: Option<DocId>,
     /// Index documents: whose index (`user`).
     pub user: Option<UserId>,
+    /// Records: archived (an `archived` mark is set), so lists skip it.
+    pub archived: bool,
 }
 
 impl DocMeta {
     pub fn unknown() -> DocMeta {
-        DocMeta { kind: None, record: None, record_kind: None, owner: None, customer: None, user: None }
+        DocMeta { kind: None, record: None, record_kind: None, owner: None, customer: None, user: None, archived: false }
     }
 
     /// Reads the metadata of a document. Missing or mistyped keys read as `None` (the write gate refuses
@@ -44,6 +46,7 @@ impl DocMeta {
             owner: text("owner").filter(|s| !s.is_empty()).map(UserId::new),
             customer: id("customer"),
             user: text("user").map(UserId::new),
+            archived: matches!(doc.get(ROOT, "archived"), Ok(Some((automerge::Value::Object(_), _)))),
         }
     }
 }

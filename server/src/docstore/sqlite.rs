@@ -27,7 +27,9 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE docs (
         doc TEXT NOT NULL,
         data BLOB NOT NULL
     );
-    CREATE INDEX doc_chunks_by_doc ON doc_chunks (doc, seq);"];
+    CREATE INDEX doc_chunks_by_doc ON doc_chunks (doc, seq);",
+    // Record archive (issue 10): lists skip archived records without loading them.
+    "ALTER TABLE docs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;"];
 
 /// How many queued writes one transaction takes at most.
 const MAX_BATCH: usize = 512;
@@ -105,10 +107,10 @@ fn run_op(tx: &rusqlite::Transaction<'_>, op: &Op) -> Result<u64, rusqlite::Erro
             tx.execute("INSERT INTO doc_chunks (doc, data) VALUES (?1, ?2)", params![id.as_str(), chunk])?;
             let seq = tx.last_insert_rowid() as u64;
             tx.execute(
-                "INSERT INTO docs (id, kind, record, record_kind, owner, customer, user)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                "INSERT INTO docs (id, kind, record, record_kind, owner, customer, user, archived)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (id) DO UPDATE SET kind = ?2, record = ?3, record_kind = ?4, owner = ?5,
-                   customer = ?6, user = ?7",
+                   customer = ?6, user = ?7, archived = ?8",
                 params![
                     id.as_str(),
                     meta.kind.map_or("unknown", |k| k.as_str()),
@@ -117,6 +119,7 @@ fn run_op(tx: &rusqlite::Transaction<'_>, op: &Op) -> Result<u64, rusqlite::Erro
                     meta.owner.as_ref().map(|u| u.as_str()),
                     meta.customer.as_ref().map(|d| d.as_str()),
                     meta.user.as_ref().map(|u| u.as_str()),
+                    meta.archived,
                 ],
             )?;
             Ok(seq)
@@ -178,6 +181,7 @@ fn meta_from_row(row: &rusqlite::Row<'_>) -> Result<(String, DocMeta), rusqlite:
     let owner: Option<String> = row.get(4)?;
     let customer: Option<String> = row.get(5)?;
     let user: Option<String> = row.get(6)?;
+    let archived: bool = row.get(7)?;
     Ok((
         id,
         DocMeta {
@@ -187,6 +191,7 @@ fn meta_from_row(row: &rusqlite::Row<'_>) -> Result<(String, DocMeta), rusqlite:
             owner: owner.map(UserId::new),
             customer: customer.and_then(|s| DocId::parse(&s).ok()),
             user: user.map(UserId::new),
+            archived,
         },
     ))
 }
@@ -243,7 +248,7 @@ impl DocStore for SqliteStore {
     fn list(&self) -> Result<Vec<(DocId, DocMeta)>, StoreError> {
         let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
         let mut stmt =
-            conn.prepare("SELECT id, kind, record, record_kind, owner, customer, user FROM docs ORDER BY id")?;
+            conn.prepare("SELECT id, kind, record, record_kind, owner, customer, user, archived FROM docs ORDER BY id")?;
         let rows = stmt.query_map([], meta_from_row)?;
         let mut out = Vec::new();
         for row in rows {

@@ -85,6 +85,9 @@ pub fn SearchPalette(open: RwSignal<bool>) -> impl IntoView {
                     if out.len() >= MAX_RESULTS {
                         break;
                     }
+                    if v.archived().is_some() {
+                        continue;
+                    }
                     let h = haystack(v);
                     if words.iter().all(|w| h.contains(w)) {
                         out.push((v.id().clone(), kind, v.title().to_string()));

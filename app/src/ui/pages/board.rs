@@ -72,7 +72,8 @@ pub fn BoardPage() -> impl IntoView {
         opps.with(|vs| {
             for v in vs {
                 let RecordView::Opportunity(o) = v else { continue };
-                let shown = matches!(o.base.status, OpportunityStatus::Active | OpportunityStatus::Won);
+                let shown = matches!(o.base.status, OpportunityStatus::Active | OpportunityStatus::Won)
+                    && o.base.archived.is_none();
                 if !shown || !passes(o, &f, &dir) {
                     continue;
                 }
