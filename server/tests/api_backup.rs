@@ -34,7 +34,8 @@ async fn everything(s: &TestServer, admin: &str) -> BTreeMap<RecordKind, Vec<Val
     for kind in RecordKind::ALL {
         let mut records = Vec::new();
         for archived in [false, true] {
-            let (status, list) = s.get(&format!("/api/v1/{}?limit=5000&archived={archived}", kind.plural()), admin).await;
+            let (status, list) =
+                s.get(&format!("/api/v1/{}?limit=5000&archived={archived}", kind.plural()), admin).await;
             assert_eq!(status, StatusCode::OK, "{list}");
             records.extend(list.as_array().unwrap().iter().cloned());
         }

@@ -42,7 +42,8 @@ fn assert_refused(status: StatusCode, body: &Value, want: StatusCode, field: &st
 
 /// A customer and a deal of rep1's, made over REST.
 async fn customer_and_deal(s: &TestServer, rep1: &str) -> (String, String) {
-    let (status, c) = s.post("/api/v1/customers", Some(rep1), json!({"name": "Hangzhou Tea Co", "region": "East"})).await;
+    let (status, c) =
+        s.post("/api/v1/customers", Some(rep1), json!({"name": "Hangzhou Tea Co", "region": "East"})).await;
     assert_eq!(status, StatusCode::CREATED, "{c}");
     assert_eq!((c["owner"].as_str(), c["number"].as_str().map(|n| n.starts_with("CUS-"))), (Some("rep1"), Some(true)));
     let body = json!({
@@ -68,7 +69,8 @@ async fn creates_and_changes_pass_the_gate_or_name_the_field() {
     let path = format!("/api/v1/opportunities/{deal}");
 
     // Allowed: a field change, read back.
-    let (status, o) = s.patch(&path, &rep1, json!({"name": "Tea packaging line 2", "next_follow_up": 1_790_000_000_000_i64})).await;
+    let (status, o) =
+        s.patch(&path, &rep1, json!({"name": "Tea packaging line 2", "next_follow_up": 1_790_000_000_000_i64})).await;
     assert_eq!(status, StatusCode::OK, "{o}");
     assert_eq!(o["name"], "Tea packaging line 2");
     let (_, again) = s.get(&path, &rep1).await;
@@ -106,11 +108,18 @@ async fn creates_and_changes_pass_the_gate_or_name_the_field() {
 
     // Nothing refused was stored.
     let (_, after) = s.get(&path, &rep1).await;
-    assert_eq!((after["name"].as_str(), after["money"]["win_probability"].as_u64()), (Some("Tea packaging line 2"), Some(10)));
+    assert_eq!(
+        (after["name"].as_str(), after["money"]["win_probability"].as_u64()),
+        (Some("Tea packaging line 2"), Some(10))
+    );
 
     // A lead with its pii group, in the writer's name.
     let (status, lead) = s
-        .post("/api/v1/leads", Some(&rep1), json!({"name": "Ms Zhou", "company": "Zhou Ltd", "pii": {"phone": "+86 21 5555 0101"}}))
+        .post(
+            "/api/v1/leads",
+            Some(&rep1),
+            json!({"name": "Ms Zhou", "company": "Zhou Ltd", "pii": {"phone": "+86 21 5555 0101"}}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{lead}");
     assert_eq!((lead["created_by"].as_str(), lead["pii"]["phone"].as_str()), (Some("rep1"), Some("+86 21 5555 0101")));
@@ -202,7 +211,8 @@ async fn archived_records_leave_lists_until_the_owners_manager_restores_them() {
     let path = format!("/api/v1/opportunities/{deal}");
     let (status, o) = s.patch(&path, &rep1, json!({"stage": "won"})).await;
     assert_eq!(status, StatusCode::OK, "{o}");
-    let ids = |v: &Value| v.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let ids =
+        |v: &Value| v.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
     let listed = |list: Value| ids(&list).contains(&deal);
 
     let (status, o) = s.call(Method::POST, &format!("{path}/archive"), Some(&rep1), None).await;

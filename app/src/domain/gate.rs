@@ -131,7 +131,13 @@ fn check_main<D: ReadDoc>(
                 return Err(DomainError::refused("owner", "you may not change the owner"));
             }
             // Archive and restore: the one rule for sync and REST alike (`ops::archive`).
-            super::ops::check_archive_change(user, dir, &old, read_archived(before)?.as_ref(), read_archived(after)?.as_ref())?;
+            super::ops::check_archive_change(
+                user,
+                dir,
+                &old,
+                read_archived(before)?.as_ref(),
+                read_archived(after)?.as_ref(),
+            )?;
         }
         None => {
             let DocKind::Record(kind) = check_new_head(user, after)? else {

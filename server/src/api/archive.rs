@@ -18,13 +18,25 @@ use app::domain::{ops, Activity, Contact, Customer, DocId, Lead, Opportunity, Re
 use super::write::{answer, execute, fields, now, visible_record, Write, WriteError};
 use crate::{auth::AuthUser, AppState};
 
-fn marked<R: Record>(id: &DocId, doc: &Automerge, by: &UserId, at: Timestamp, archive: bool) -> Result<Write, WriteError> {
+fn marked<R: Record>(
+    id: &DocId,
+    doc: &Automerge,
+    by: &UserId,
+    at: Timestamp,
+    archive: bool,
+) -> Result<Write, WriteError> {
     let mut rec: R = fields::read(doc)?;
     if archive { ops::archive(&mut rec, by, at) } else { ops::restore(&mut rec) }.map_err(WriteError::domain)?;
     Ok(Write { id: id.clone(), doc: fields::main_doc(Some(doc), &rec)?, new: false })
 }
 
-async fn set_mark(state: AppState, user: AuthUser, plural: String, id: String, archive: bool) -> Result<Json<Value>, WriteError> {
+async fn set_mark(
+    state: AppState,
+    user: AuthUser,
+    plural: String,
+    id: String,
+    archive: bool,
+) -> Result<Json<Value>, WriteError> {
     let kind = super::records::parse_kind(&plural)?;
     user.profile(&state)?;
     let me = user.user.clone();

@@ -44,9 +44,15 @@ const PERMISSION_PATHS: [&str; 7] = ["", "owner", "archived", "money", "pii", "s
 #[derive(Debug)]
 pub enum WriteError {
     /// 422: a value is wrong (`field` names it; empty when the record as a whole is).
-    Invalid { field: String, message: String },
+    Invalid {
+        field: String,
+        message: String,
+    },
     /// 403: the policy does not allow it.
-    Forbidden { field: String, message: String },
+    Forbidden {
+        field: String,
+        message: String,
+    },
     Api(ApiError),
 }
 
@@ -141,9 +147,10 @@ fn object(body: Result<Json<Value>, JsonRejection>) -> Result<Map<String, Value>
 /// The record's id for a create: random, or derived from the user and their `Idempotency-Key`.
 fn new_id(user: &UserId, headers: &HeaderMap) -> Result<(DocId, bool), WriteError> {
     let Some(key) = headers.get("idempotency-key") else { return Ok((DocId::from_bytes(rand::random()), false)) };
-    let key = key.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 200).ok_or_else(|| {
-        WriteError::Api(ApiError::bad_request("Idempotency-Key: 1 to 200 visible ASCII characters"))
-    })?;
+    let key =
+        key.to_str().ok().filter(|k| !k.is_empty() && k.len() <= 200).ok_or_else(|| {
+            WriteError::Api(ApiError::bad_request("Idempotency-Key: 1 to 200 visible ASCII characters"))
+        })?;
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(format!("crm-rest-create:{user}:{key}").as_bytes());
     let mut bytes = [0u8; 16];

@@ -25,7 +25,15 @@ pub struct DocMeta {
 
 impl DocMeta {
     pub fn unknown() -> DocMeta {
-        DocMeta { kind: None, record: None, record_kind: None, owner: None, customer: None, user: None, archived: false }
+        DocMeta {
+            kind: None,
+            record: None,
+            record_kind: None,
+            owner: None,
+            customer: None,
+            user: None,
+            archived: false,
+        }
     }
 
     /// Reads the metadata of a document. Missing or mistyped keys read as `None` (the write gate refuses

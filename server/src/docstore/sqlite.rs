@@ -13,7 +13,8 @@ use super::{Chunks, DocKind, DocMeta, DocStore, StoreError};
 use app::domain::{DocId, RecordKind, UserId};
 
 /// Migrations, applied in order once each (recorded in `docstore_migrations`).
-const MIGRATIONS: &[&str] = &["CREATE TABLE docs (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE docs (
         id TEXT PRIMARY KEY,
         kind TEXT NOT NULL,
         record TEXT,
@@ -29,7 +30,8 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE docs (
     );
     CREATE INDEX doc_chunks_by_doc ON doc_chunks (doc, seq);",
     // Record archive (issue 10): lists skip archived records without loading them.
-    "ALTER TABLE docs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;"];
+    "ALTER TABLE docs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;",
+];
 
 /// How many queued writes one transaction takes at most.
 const MAX_BATCH: usize = 512;
@@ -247,8 +249,8 @@ impl DocStore for SqliteStore {
 
     fn list(&self) -> Result<Vec<(DocId, DocMeta)>, StoreError> {
         let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
-        let mut stmt =
-            conn.prepare("SELECT id, kind, record, record_kind, owner, customer, user, archived FROM docs ORDER BY id")?;
+        let mut stmt = conn
+            .prepare("SELECT id, kind, record, record_kind, owner, customer, user, archived FROM docs ORDER BY id")?;
         let rows = stmt.query_map([], meta_from_row)?;
         let mut out = Vec::new();
         for row in rows {

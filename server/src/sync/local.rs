@@ -49,7 +49,9 @@ impl Hub {
         let exists = current.is_some();
         let before = current.unwrap_or_else(Automerge::new);
         let mut merged = before.fork();
-        merged.merge(&mut after.fork()).map_err(|e| SyncError::Invalid { id: id.to_string(), reason: e.to_string() })?;
+        merged
+            .merge(&mut after.fork())
+            .map_err(|e| SyncError::Invalid { id: id.to_string(), reason: e.to_string() })?;
         gate::check_write(&self.cat(), &self.inner.directory_id, user, id, &before, exists, &merged)?;
         Ok(())
     }

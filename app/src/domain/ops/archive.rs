@@ -93,7 +93,10 @@ mod tests {
         let mut lead = Lead::new("Lead", Some(u("rep1")), &u("rep1"), NOW).unwrap();
         archive(&mut lead, &u("rep1"), NOW.plus_days(1)).unwrap();
         assert_eq!(lead.archived, Some(Archived { at: NOW.plus_days(1), by: u("rep1") }));
-        assert_eq!(archive(&mut lead, &u("rep1"), NOW).unwrap_err().to_string(), "archived: the record is archived already");
+        assert_eq!(
+            archive(&mut lead, &u("rep1"), NOW).unwrap_err().to_string(),
+            "archived: the record is archived already"
+        );
         restore(&mut lead).unwrap();
         assert_eq!(lead.archived, None);
         assert!(restore(&mut lead).is_err());

@@ -14,7 +14,8 @@ use super::WriteError;
 
 /// Keys of a main record a client never sets directly: the header the relay keeps, the history the
 /// pipeline operations write, and the archive mark (`/archive`, `/restore`).
-pub const FIXED: [&str; 7] = ["created_at", "created_by", "updated_at", "stage_history", "closed_at", "archived", "kind"];
+pub const FIXED: [&str; 7] =
+    ["created_at", "created_by", "updated_at", "stage_history", "closed_at", "archived", "kind"];
 
 /// `value` with the fields of `patch` set. `fixed` keys are refused (never writable, so 422 rather than
 /// 403); `prefix` goes before field names in errors (`money.expected_amount`).
@@ -144,8 +145,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(m.expected_amount, Some(Money::new(100, "CNY").unwrap()));
-        let e = overlay(&OpportunityMoney::default(), &obj(json!({"win_probability": "high"})), &[], "money.")
-            .unwrap_err();
+        let e =
+            overlay(&OpportunityMoney::default(), &obj(json!({"win_probability": "high"})), &[], "money.").unwrap_err();
         assert_eq!(e.field(), Some("money.win_probability"));
         let e = overlay(&LeadPii::default(), &obj(json!({"created_by": "x"})), &FIXED, "").unwrap_err();
         assert_eq!(e.field(), Some("created_by"));

@@ -69,7 +69,8 @@ fn follow_owner_team<R: Record>(dir: &Directory, rec: &mut R, body: &Map<String,
         return Ok(());
     }
     let team = rec.owner().and_then(|o| dir.user(o)).and_then(|u| u.team.clone());
-    let patch: Map<String, Value> = [("team".to_string(), serde_json::to_value(team).unwrap_or(Value::Null))].into();
+    let patch: Map<String, Value> =
+        [("team".to_string(), serde_json::to_value(team).unwrap_or(Value::Null))].into_iter().collect();
     *rec = overlay(rec, &patch, &[], "")?;
     Ok(())
 }
@@ -141,7 +142,9 @@ pub async fn create(
         }
         RecordKind::Opportunity => {
             let stage = match body.get("stage") {
-                None => dir.stages.iter().find(|s| !s.won).map(|s| s.id.clone()).unwrap_or_else(|| dir.stages[0].id.clone()),
+                None => {
+                    dir.stages.iter().find(|s| !s.won).map(|s| s.id.clone()).unwrap_or_else(|| dir.stages[0].id.clone())
+                }
                 Some(Value::String(s)) => StageId::new(s.clone()),
                 Some(_) => return Err(WriteError::invalid("stage", "must be a stage id")),
             };
@@ -150,9 +153,14 @@ pub async fn create(
             }
             let number = match body.get("number").and_then(Value::as_str) {
                 Some(n) => n.to_string(),
-                None => ops::next_number(ops::OPPORTUNITY_PREFIX, now, numbers(ctx.state, kind).await?.iter().map(String::as_str)),
+                None => ops::next_number(
+                    ops::OPPORTUNITY_PREFIX,
+                    now,
+                    numbers(ctx.state, kind).await?.iter().map(String::as_str),
+                ),
             };
-            let opp = Opportunity::new(required_str(body, "name")?, &number, &stage, owner, me, now, dir).map_err(dom)?;
+            let opp =
+                Opportunity::new(required_str(body, "name")?, &number, &stage, owner, me, now, dir).map_err(dom)?;
             let (_, meta) = main!(opp, &["stage", "status"]);
             let probability = dir.stage(&stage).map_or(0, |s| s.probability);
             let money = OpportunityMoney { win_probability: probability, ..Default::default() };
@@ -161,9 +169,14 @@ pub async fn create(
         RecordKind::Customer => {
             let number = match body.get("number").and_then(Value::as_str) {
                 Some(n) => n.to_string(),
-                None => ops::next_number(ops::CUSTOMER_PREFIX, now, numbers(ctx.state, kind).await?.iter().map(String::as_str)),
+                None => ops::next_number(
+                    ops::CUSTOMER_PREFIX,
+                    now,
+                    numbers(ctx.state, kind).await?.iter().map(String::as_str),
+                ),
             };
-            let (_, meta) = main!(Customer::new(required_str(body, "name")?, &number, owner, me, now).map_err(dom)?, &[]);
+            let (_, meta) =
+                main!(Customer::new(required_str(body, "name")?, &number, owner, me, now).map_err(dom)?, &[]);
             writes.extend(new_companion::<CustomerMoney>(ctx, id, &meta, body, None)?);
             writes.extend(new_companion::<CustomerService>(ctx, id, &meta, body, None)?);
         }
@@ -176,7 +189,8 @@ pub async fn create(
                 .map_err(|e| WriteError::invalid("activity_kind", &e.to_string()))?;
             let at = match body.get("at") {
                 None => now,
-                Some(v) => serde_json::from_value(v.clone()).map_err(|_| WriteError::invalid("at", "not a time (milliseconds since 1970)"))?,
+                Some(v) => serde_json::from_value(v.clone())
+                    .map_err(|_| WriteError::invalid("at", "not a time (milliseconds since 1970)"))?,
             };
             let mut a = Activity::new(activity_kind, required_str(body, "subject")?, at, me, now).map_err(dom)?;
             a.owner = owner;
@@ -250,7 +264,9 @@ pub(super) fn patch_main<R: Record>(
         return Ok(None);
     }
     let touched: Map<String, Value> =
-        [("updated_at".to_string(), serde_json::to_value(ctx.now.max(old.created_at())).unwrap_or(Value::Null))].into();
+        [("updated_at".to_string(), serde_json::to_value(ctx.now.max(old.created_at())).unwrap_or(Value::Null))]
+            .into_iter()
+            .collect();
     let rec = overlay(&rec, &touched, &[], "")?;
     Ok(Some(Write { id: id.clone(), doc: fields::main_doc(Some(doc), &rec)?, new: false }))
 }
@@ -284,4 +300,3 @@ pub async fn patch(
     }
     Ok(writes.into_iter().flatten().collect())
 }
-
