@@ -45,26 +45,40 @@ pub fn ArchiveControls(id: DocId) -> impl IntoView {
         })
     });
     let archived = move || state.get().is_some_and(|s| s.1);
-    let click = move |archive: bool| {
-        let id = id.clone();
-        move |_| {
-            if let Some((kind, ..)) = state.get_untracked() {
-                set_mark(ctx, id.clone(), kind, archive);
-            }
+    // Copy (it holds only signals and the context), so each button's handler can use it.
+    let mark = move |id: DocId, archive: bool| {
+        if let Some((kind, ..)) = state.get_untracked() {
+            set_mark(ctx, id, kind, archive);
         }
     };
+    let (id_archive, id_restore) = (id.clone(), id);
     view! {
         <div class="archive-controls">
             <Show when=archived>
                 <span class="chip chip-archived">{move || i18n.t(K::ArchivedChip)}</span>
             </Show>
             <Show when=move || state.get().is_some_and(|s| !s.1 && s.2)>
-                <button type="button" class="secondary" title=move || i18n.t(K::ArchiveHint) on:click=click(true)>
+                <button
+                    type="button"
+                    class="secondary"
+                    title=move || i18n.t(K::ArchiveHint)
+                    on:click={
+                        let id = id_archive.clone();
+                        move |_| mark(id.clone(), true)
+                    }
+                >
                     {move || i18n.t(K::Archive)}
                 </button>
             </Show>
             <Show when=move || state.get().is_some_and(|s| s.1 && s.3)>
-                <button type="button" class="secondary" on:click=click(false)>
+                <button
+                    type="button"
+                    class="secondary"
+                    on:click={
+                        let id = id_restore.clone();
+                        move |_| mark(id.clone(), false)
+                    }
+                >
                     {move || i18n.t(K::Restore)}
                 </button>
             </Show>
