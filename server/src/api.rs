@@ -7,13 +7,21 @@
 //! - `api/exports.rs`: export requests that a manager (or an admin) approves before download.
 //! - `api/import.rs`: `POST /api/v1/import`: CSV files → records, all or nothing, with a dry run.
 //! - `api/numbers.rs`: `POST /api/v1/numbers`: blocks of record numbers from the company's counter.
+//! - `api/write.rs`: `POST /api/v1/{kind}`, `PATCH /api/v1/{kind}/{id}`: writes through the sync write gate.
+//! - `api/archive.rs`: `POST /api/v1/{kind}/{id}/archive` and `/restore`.
+//! - `api/data_export.rs`: `GET /api/v1/exports/{id}/archive`: an approved export as JSON + Automerge files (zip).
+//! - `api/reports.rs`: `GET /api/v1/reports/{name}`: the dashboard's figures (JSON or CSV).
 
 pub mod admin;
+pub mod archive;
+pub mod data_export;
 pub mod exports;
 pub mod import;
 pub mod numbers;
 pub mod records;
+pub mod reports;
 pub mod teams;
+pub mod write;
 
 use axum::Router;
 use serde::{Deserialize, Deserializer};
@@ -29,6 +37,10 @@ pub fn router() -> Router<AppState> {
         .merge(import::router())
         .merge(teams::router())
         .merge(numbers::router())
+        .merge(write::router())
+        .merge(archive::router())
+        .merge(reports::router())
+        .merge(data_export::router())
 }
 
 /// For PATCH bodies: tells an absent field (`None`) from an explicit `null` (`Some(None)`).

@@ -7,6 +7,7 @@
 //! - `auth/`: login/logout/me, the `AuthUser` extractor, argon2id, session tokens, login rate limiting.
 //! - `audit`: the append-only audit log and `GET /api/v1/audit`.
 //! - `api/`: REST reads of records (`/api/v1/{kind}`), admin endpoints, export requests.
+//! - `backup`: `crm-server backup` / `restore` (a consistent copy of the SQLite store).
 //! - `demo`: the `--demo` company and the first-run admin.
 //! - `docstore/`: Automerge documents as chunks (memory, SQLite).
 //! - `security/`: the request context (client address, HTTPS, trusted proxies), the Origin check for
@@ -21,6 +22,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod cert;
+pub mod backup;
 pub mod config;
 pub mod demo;
 pub mod docstore;

@@ -50,6 +50,10 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
+    if let Some(command) = server::backup::StoreCommand::from_args() {
+        println!("{}", command.run()?);
+        return Ok(());
+    }
     let cli = Cli::parse();
     let config = match cli.command {
         Some(Command::Cert(args)) => return server::cert::run(&args),

@@ -10,6 +10,7 @@
 //! - `sync/outgoing.rs`: frames into outboxes; the fan-out of a document's new state.
 //! - `sync/index.rs`: the per-user index documents and the directory document, written by the relay.
 //! - `sync/conn.rs`: one WebSocket connection: handshake, frame limits, bounded outbox.
+//! - `sync/local.rs`: writes made on the relay for a user (REST): the same gate, store and fan-out.
 //! - `sync/route.rs`: `GET /sync`: authenticate (`AuthUser`), upgrade, serve.
 //!
 //! What must stay true: nothing is sent to a connection that its user may not read at that moment;
@@ -24,12 +25,14 @@ mod incoming;
 mod index;
 mod outgoing;
 mod numbers;
+mod local;
 mod route;
 mod slot;
 
 pub use catalog::IndexEntry;
 pub use conn::serve_socket;
 pub use gate::Refusal;
+pub use local::LocalWriteError;
 pub use route::router;
 
 use std::collections::HashMap;

@@ -135,6 +135,14 @@ fn check_main<D: ReadDoc>(
             if new.owner != old.owner && !may_assign(user, dir, kind, old.owner.as_ref(), new.owner.as_ref(), false) {
                 return Err(DomainError::refused("owner", "you may not change the owner"));
             }
+            // Archive and restore: the one rule for sync and REST alike (`ops::archive`).
+            super::ops::check_archive_change(
+                user,
+                dir,
+                &old,
+                read_archived(before)?.as_ref(),
+                read_archived(after)?.as_ref(),
+            )?;
         }
         None => {
             let DocKind::Record(kind) = check_new_head(user, after)? else {
@@ -148,6 +156,16 @@ fn check_main<D: ReadDoc>(
     }
     validate_record_change(before, after, dir).map_err(refusal)?;
     Ok(())
+}
+
+/// A main record document's archive mark (`archived`; absent or null: not archived).
+fn read_archived<D: ReadDoc>(doc: &D) -> Result<Option<super::ops::Archived>, DomainError> {
+    match doc.get(&ROOT, "archived").map_err(|e| DomainError::refused("archived", e.to_string()))? {
+        None => Ok(None),
+        Some((Value::Scalar(s), _)) if matches!(s.as_ref(), ScalarValue::Null) => Ok(None),
+        Some(_) => autosurgeon::hydrate_prop(doc, &ROOT, "archived")
+            .map_err(|e| DomainError::refused("archived", format!("not an archive mark: {e}"))),
+    }
 }
 
 fn check_companion<D: ReadDoc>(

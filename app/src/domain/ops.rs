@@ -8,7 +8,9 @@
 //! - `followups`: follow-ups due today / overdue for a user; logging an activity on a deal; a deal's timeline.
 //! - `churn`: churn warnings for a customer.
 //! - `risk`: which stage moves ask for a confirmation (winning, skipping stages).
+//! - `archive`: archive and restore a record (who may, and the gate's rule).
 
+mod archive;
 mod churn;
 mod convert;
 mod followups;
@@ -16,6 +18,7 @@ mod number;
 mod pipeline;
 mod risk;
 
+pub use archive::{archive, check_archive_change, may_archive, may_restore, restore, Archived};
 pub use churn::{churn_warnings, ChurnWarning};
 pub use convert::{
     convert_lead, customer_matches, Conversion, ConversionIds, ConvertOutcome, ConvertRequest, CustomerChoice,

@@ -25,6 +25,12 @@ macro_rules! header_accessors {
         fn custom(&self) -> &std::collections::BTreeMap<$crate::domain::FieldId, $crate::domain::CustomValue> {
             &self.custom
         }
+        fn archived(&self) -> Option<&$crate::domain::ops::Archived> {
+            self.archived.as_ref()
+        }
+        fn set_archived(&mut self, archived: Option<$crate::domain::ops::Archived>) {
+            self.archived = archived;
+        }
     };
 }
 
@@ -69,6 +75,10 @@ pub trait Record: Hydrate + Reconcile + Clone + Debug + PartialEq + Serialize + 
     }
     /// The custom field values.
     fn custom(&self) -> &BTreeMap<FieldId, CustomValue>;
+    /// When and by whom the record was archived (`None`: not archived).
+    fn archived(&self) -> Option<&super::ops::Archived>;
+    /// Sets or clears the archive mark; use [`super::ops::archive`] / [`super::ops::restore`].
+    fn set_archived(&mut self, archived: Option<super::ops::Archived>);
     /// Checks every field but the custom ones; stage ids against the directory.
     fn validate_fields(&self, dir: &Directory) -> Result<(), DomainError>;
     /// Checks a whole new record: every field, and every custom value against its definition (required ones

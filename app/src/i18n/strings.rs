@@ -281,4 +281,10 @@ strings! {
     ConfirmSkip => "This skips every stage in between.", "这会跳过中间的所有阶段。";
     ConfirmReassign => "Hand “{record}” to {name}?", "将“{record}”转交给{name}？";
     ConfirmReassignHint => "They become responsible for it; you may lose access to it.", "对方将成为负责人，你可能因此无法再查看。";
+    // Record archive (helper "rest", issue 11/10).
+    Archive => "Archive", "归档";
+    Restore => "Restore", "恢复";
+    ArchivedChip => "Archived", "已归档";
+    ShowArchived => "Archived only", "仅看已归档";
+    ArchiveHint => "Archived records leave lists, the board and search. The owner's manager or an admin can restore them.", "归档后记录不再出现在列表、看板和搜索中。负责人的经理或管理员可以恢复。";
 }

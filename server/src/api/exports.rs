@@ -16,7 +16,7 @@ use axum::{
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use app::domain::{Directory, RecordKind, RecordView, Role, UserId};
+use app::domain::{Directory, RecordView, Role, UserId};
 
 use crate::{
     accounts::{ExportRequest, ExportStatus},
@@ -61,13 +61,15 @@ async fn create(
 ) -> Result<(StatusCode, Json<ExportRequest>), ApiError> {
     user.profile(&state)?;
     let Json(req) = body.map_err(json_rejection)?;
-    let kind = RecordKind::parse(&req.kind).map_err(ApiError::from)?;
+    // `all`: every kind at once (the zip archive of `api/data_export.rs` is made for it).
+    let kind = super::data_export::kinds(&req.kind)?;
+    let kind = if kind.len() == 1 { kind[0].plural() } else { "all" };
     let reason = req.reason.trim().to_string();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(ApiError::bad_request("reason: must be 1 to 500 characters"));
     }
     let by = user.user.clone();
-    let r = state.accounts.run(move |s| s.insert_export(&by, kind.plural(), &reason, Utc::now())).await?;
+    let r = state.accounts.run(move |s| s.insert_export(&by, kind, &reason, Utc::now())).await?;
     state
         .audit
         .append(
@@ -162,8 +164,10 @@ async fn download(
     if r.status != ExportStatus::Approved {
         return Err(ApiError::forbidden(format!("export request {id} is {}, not approved", r.status.as_str())));
     }
-    let kind = RecordKind::parse(&r.kind).map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
-    let records = super::records::visible(&state, &user.user, kind).await?;
+    let mut records = Vec::new();
+    for kind in super::data_export::kinds(&r.kind)? {
+        records.extend(super::records::visible(&state, &user.user, kind).await?);
+    }
     let ids: Vec<&str> = records.iter().map(|v| v.id().as_str()).collect();
     state
         .audit

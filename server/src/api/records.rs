@@ -1,7 +1,8 @@
 //! `GET /api/v1/{leads,opportunities,customers,contacts,activities}` and `/{kind}/{id}`: the materialized
 //! records the signed-in user may read, filtered by exactly the policy sync uses (`app::domain::access`):
 //! a hidden record is absent (a single one answers 404, as a missing one does), a hidden field group is
-//! absent from the JSON, not null. Every read is audited.
+//! absent from the JSON, not null. Lists leave archived records out (`?archived=true` lists only them).
+//! Every read is audited.
 
 use automerge::Automerge;
 use axum::{
@@ -26,7 +27,7 @@ use crate::{
 const MAX_LIMIT: usize = 5000;
 const DEFAULT_LIMIT: usize = 1000;
 
-fn parse_kind(plural: &str) -> Result<RecordKind, ApiError> {
+pub(crate) fn parse_kind(plural: &str) -> Result<RecordKind, ApiError> {
     RecordKind::ALL.into_iter().find(|k| k.plural() == plural).ok_or_else(|| {
         let known: Vec<_> = RecordKind::ALL.iter().map(|k| k.plural()).collect();
         ApiError::not_found(format!("no collection {plural:?}; there are {}", known.join(", ")))
@@ -98,6 +99,8 @@ pub async fn visible(state: &AppState, user: &UserId, kind: RecordKind) -> Resul
 struct ListParams {
     limit: Option<usize>,
     offset: Option<usize>,
+    /// `true`: only archived records (the "archived" filter); default: only records not archived.
+    archived: Option<bool>,
 }
 
 async fn list(
@@ -116,7 +119,9 @@ async fn list(
     user.profile(&state)?;
     // Only the page is loaded and materialized; the policy filter runs on metadata.
     let dir = state.hub.directory();
-    let ids = visible_ids(&dir, &user.user, state.hub.list(kind).await?);
+    let archived = p.archived.unwrap_or(false);
+    let mut ids = visible_ids(&dir, &user.user, state.hub.list(kind).await?);
+    ids.retain(|(id, _)| state.hub.is_archived(id) == archived);
     let total = ids.len();
     let window: Vec<(DocId, RecordMeta)> = ids.into_iter().skip(p.offset.unwrap_or(0)).take(limit).collect();
     let page = materialize_all(&state, &dir, &user.user, &window).await?;

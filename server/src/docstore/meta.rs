@@ -20,11 +20,22 @@ pub struct DocMeta {
     pub user: Option<UserId>,
     /// Opportunities and customers: the record number (`number`), for the number gate and counters.
     pub number: Option<String>,
+    /// Records: archived (an `archived` mark is set), so lists skip it.
+    pub archived: bool,
 }
 
 impl DocMeta {
     pub fn unknown() -> DocMeta {
-        DocMeta { kind: None, record: None, record_kind: None, owner: None, customer: None, user: None, number: None }
+        DocMeta {
+            kind: None,
+            record: None,
+            record_kind: None,
+            owner: None,
+            customer: None,
+            user: None,
+            number: None,
+            archived: false,
+        }
     }
 
     /// Reads the metadata of a document. Missing or mistyped keys read as `None` (the write gate refuses
@@ -46,6 +57,7 @@ impl DocMeta {
                 Some(DocKind::Record(RecordKind::Opportunity | RecordKind::Customer)) => text("number"),
                 _ => None,
             },
+            archived: matches!(doc.get(ROOT, "archived"), Ok(Some((automerge::Value::Object(_), _)))),
         }
     }
 }

@@ -53,6 +53,8 @@ const MIGRATIONS: &[&str] = &[
         last INTEGER NOT NULL,
         user TEXT NOT NULL
     );",
+    // Record archive (issue 10): lists skip archived records without loading them.
+    "ALTER TABLE docs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// How many queued writes one transaction takes at most.
@@ -164,10 +166,10 @@ fn run_op(tx: &rusqlite::Transaction<'_>, op: &Op) -> Result<u64, rusqlite::Erro
             tx.execute("INSERT INTO doc_chunks (doc, data) VALUES (?1, ?2)", params![id.as_str(), chunk])?;
             let seq = tx.last_insert_rowid() as u64;
             tx.execute(
-                "INSERT INTO docs (id, kind, record, record_kind, owner, customer, user, number)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                "INSERT INTO docs (id, kind, record, record_kind, owner, customer, user, number, archived)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (id) DO UPDATE SET kind = ?2, record = ?3, record_kind = ?4, owner = ?5,
-                   customer = ?6, user = ?7, number = ?8",
+                   customer = ?6, user = ?7, number = ?8, archived = ?9",
                 params![
                     id.as_str(),
                     meta.kind.map_or("unknown", |k| k.as_str()),
@@ -177,6 +179,7 @@ fn run_op(tx: &rusqlite::Transaction<'_>, op: &Op) -> Result<u64, rusqlite::Erro
                     meta.customer.as_ref().map(|d| d.as_str()),
                     meta.user.as_ref().map(|u| u.as_str()),
                     meta.number.as_deref(),
+                    meta.archived,
                 ],
             )?;
             Ok(seq)
@@ -291,6 +294,7 @@ fn meta_from_row(row: &rusqlite::Row<'_>) -> Result<(String, DocMeta), rusqlite:
     let customer: Option<String> = row.get(5)?;
     let user: Option<String> = row.get(6)?;
     let number: Option<String> = row.get(7)?;
+    let archived: bool = row.get(8)?;
     Ok((
         id,
         DocMeta {
@@ -301,6 +305,7 @@ fn meta_from_row(row: &rusqlite::Row<'_>) -> Result<(String, DocMeta), rusqlite:
             customer: customer.and_then(|s| DocId::parse(&s).ok()),
             user: user.map(UserId::new),
             number,
+            archived,
         },
     ))
 }
@@ -349,8 +354,9 @@ impl DocStore for SqliteStore {
 
     fn list(&self) -> Result<Vec<(DocId, DocMeta)>, StoreError> {
         let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
-        let mut stmt =
-            conn.prepare("SELECT id, kind, record, record_kind, owner, customer, user, number FROM docs ORDER BY id")?;
+        let mut stmt = conn.prepare(
+            "SELECT id, kind, record, record_kind, owner, customer, user, number, archived FROM docs ORDER BY id",
+        )?;
         let rows = stmt.query_map([], meta_from_row)?;
         let mut out = Vec::new();
         for row in rows {

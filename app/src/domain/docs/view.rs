@@ -175,6 +175,11 @@ impl RecordView {
         on_base!(self, b => b.owner.as_ref())
     }
 
+    /// The archive mark, when the record is archived (lists, boards and search leave it out).
+    pub fn archived(&self) -> Option<&crate::domain::ops::Archived> {
+        on_base!(self, b => b.archived.as_ref())
+    }
+
     pub fn team(&self) -> Option<&TeamId> {
         on_base!(self, b => b.team.as_ref())
     }

@@ -51,6 +51,10 @@ pub struct Activity {
     pub notes: LongText,
     #[autosurgeon(missing = "Default::default")]
     pub custom: BTreeMap<FieldId, CustomValue>,
+    /// Set while the record is archived: hidden from lists and search, kept whole (see `ops::archive`).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<crate::domain::ops::Archived>,
 }
 
 impl Activity {
@@ -78,6 +82,7 @@ impl Activity {
             next_step_at: None,
             notes: LongText::default(),
             custom: BTreeMap::new(),
+            archived: None,
         })
     }
 }

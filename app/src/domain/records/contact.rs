@@ -30,6 +30,10 @@ pub struct Contact {
     pub notes: LongText,
     #[autosurgeon(missing = "Default::default")]
     pub custom: BTreeMap<FieldId, CustomValue>,
+    /// Set while the record is archived: hidden from lists and search, kept whole (see `ops::archive`).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<crate::domain::ops::Archived>,
 }
 
 /// A contact's `pii` companion.
@@ -61,6 +65,7 @@ impl Contact {
             customer,
             notes: LongText::default(),
             custom: BTreeMap::new(),
+            archived: None,
         })
     }
 }

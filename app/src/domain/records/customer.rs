@@ -70,6 +70,10 @@ pub struct Customer {
     pub notes: LongText,
     #[autosurgeon(missing = "Default::default")]
     pub custom: BTreeMap<FieldId, CustomValue>,
+    /// Set while the record is archived: hidden from lists and search, kept whole (see `ops::archive`).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<crate::domain::ops::Archived>,
 }
 
 /// One order or contract in the cooperation history.
@@ -163,6 +167,7 @@ impl Customer {
             events: Vec::new(),
             notes: LongText::default(),
             custom: BTreeMap::new(),
+            archived: None,
         })
     }
 }

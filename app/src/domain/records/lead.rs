@@ -62,6 +62,10 @@ pub struct Lead {
     pub notes: LongText,
     #[autosurgeon(missing = "Default::default")]
     pub custom: BTreeMap<FieldId, CustomValue>,
+    /// Set while the record is archived: hidden from lists and search, kept whole (see `ops::archive`).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<crate::domain::ops::Archived>,
 }
 
 /// A lead's `pii` companion: how to reach the person.
@@ -92,6 +96,7 @@ impl Lead {
             opportunity: None,
             notes: LongText::default(),
             custom: BTreeMap::new(),
+            archived: None,
         })
     }
 }

@@ -85,6 +85,10 @@ pub struct Opportunity {
     pub notes: LongText,
     #[autosurgeon(missing = "Default::default")]
     pub custom: BTreeMap<FieldId, CustomValue>,
+    /// Set while the record is archived: hidden from lists and search, kept whole (see `ops::archive`).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<crate::domain::ops::Archived>,
 }
 
 /// A quote sent to the customer.
@@ -149,6 +153,7 @@ impl Opportunity {
             stage_history: vec![StageEntry { stage: stage.clone(), entered_at: now, by: by.clone() }],
             notes: LongText::default(),
             custom: BTreeMap::new(),
+            archived: None,
         })
     }
 

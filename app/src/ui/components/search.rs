@@ -103,6 +103,9 @@ pub fn SearchPalette(open: RwSignal<bool>) -> impl IntoView {
                     if out.len() >= MAX_RESULTS {
                         break;
                     }
+                    if v.archived().is_some() {
+                        continue;
+                    }
                     if matches(&haystack(v), &words) {
                         out.push((v.id().clone(), kind, v.title().to_string()));
                     }

@@ -116,7 +116,7 @@ pub fn BoardPage() -> impl IntoView {
         opps.with(|vs| {
             for v in vs {
                 let RecordView::Opportunity(o) = v else { continue };
-                if !passes(o, &f, &dir) {
+                if o.base.archived.is_some() || !passes(o, &f, &dir) {
                     continue;
                 }
                 let column = match o.base.status {

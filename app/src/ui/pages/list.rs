@@ -104,6 +104,8 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
     let sort = RwSignal::new(Sort::Name);
     let owner = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
+    // Archived records are left out; the "archived only" filter finds them.
+    let archived = RwSignal::new(false);
 
     // While thousands of records stream in (first sync), re-filter at most every 300 ms, not per record; but
     // while the list shows nothing yet (a cold start's first views), show them at once.
@@ -130,7 +132,7 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
     let order = Memo::new(move |_| {
         let v = version.get();
         let words = query_words(&query.get());
-        let (owner, status, sort) = (owner.get(), status.get(), sort.get());
+        let (owner, status, sort, archived) = (owner.get(), status.get(), sort.get(), archived.get());
         let me = ctx.me_id();
         records.with_untracked(|vs| {
             let mut idx: Vec<usize> = (0..vs.len())
@@ -143,6 +145,7 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
                         _ => true,
                     };
                     owner_ok
+                        && v.archived().is_some() == archived
                         && (status.is_empty() || status_of(v) == Some(status.as_str()))
                         && matches_query(v, &words, &ctx)
                 })
@@ -213,6 +216,10 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
                                 </select>
                             }
                         })}
+                    <label class="archived-filter">
+                        <input type="checkbox" on:change=move |e| archived.set(event_target_checked(&e)) />
+                        {move || i18n.t(K::ShowArchived)}
+                    </label>
                 </div>
                 <p class="muted count" aria-live="polite">
                     {move || {

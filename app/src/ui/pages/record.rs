@@ -1,9 +1,13 @@
 //! A record page: loads the record's documents while open (so edits merge live and others see us),
 //! shows who else is here, and hands the body to the page for its kind.
 
+mod archive;
+
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
+
+use archive::ArchiveControls;
 
 use super::{customer::CustomerDetail, lead::LeadDetail, list::status_text, opportunity::OpportunityDetail};
 use crate::domain::{Access, Activity, Contact, ContactPii, DocId, DomainError, Record, RecordKind, RecordView};
@@ -103,6 +107,7 @@ fn RecordBody(id: DocId) -> impl IntoView {
                     <div>
                         <span class="chip">{move || kind.get().map(|k| i18n.t(kind_name(k))).unwrap_or_default()}</span>
                         <h1>{title}</h1>
+                        <ArchiveControls id=id.clone() />
                     </div>
                     <PresenceAvatars id=id.clone() />
                 </header>
