@@ -16,6 +16,8 @@
 //! - `gate`: the relay's write gate, `check_write(user, dir, doc_id, role, before, after)`.
 //! - `analytics`: pipeline and customer-base numbers over slices of views.
 //! - `import/`: CSV files → new records (maven pipeline, datablist leads, our generic columns), pure.
+//! - `relationship/`: the customer relationship: cooperation history (read from won deals), satisfaction
+//!   from visit scores, tiers from data, visits due and reminders.
 //! - `ops/`: operations (lead conversion, stage moves, win/lose/reopen, follow-ups, churn, numbers).
 
 mod custom_field;
@@ -34,6 +36,7 @@ pub mod import;
 mod money;
 pub mod ops;
 pub mod records;
+pub mod relationship;
 mod time;
 mod vocab;
 
@@ -57,9 +60,9 @@ pub use gate::{check_write, DocRole};
 pub use import::{ImportError, ImportPlan, ImportRequest, RowError};
 pub use money::{totals_by_currency, Money};
 pub use records::{
-    Activity, ActivityKind, Companion, Contact, ContactPii, CooperationEntry, Customer, CustomerEvent, CustomerMoney,
-    CustomerService, CustomerTier, FollowUp, Lead, LeadPii, LeadSource, LeadStatus, Opportunity, OpportunityMoney,
-    OpportunityStatus, Quote, Record, ServiceEvent, ServiceEventKind, StageEntry,
+    Activity, ActivityKind, CaseStatus, Companion, Contact, ContactPii, CooperationEntry, Customer, CustomerEvent,
+    CustomerMoney, CustomerService, CustomerTier, EntryKind, FollowUp, Lead, LeadPii, LeadSource, LeadStatus,
+    Opportunity, OpportunityMoney, OpportunityStatus, Quote, Record, ServiceEvent, ServiceEventKind, StageEntry,
 };
 pub use time::{Timestamp, DAY_MS};
 pub use vocab::{normalize_name, LongText};
