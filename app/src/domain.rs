@@ -17,6 +17,8 @@
 //! - `analytics`: pipeline and customer-base numbers over slices of views.
 //! - `import/`: CSV files → new records (maven pipeline, datablist leads, our generic columns), pure.
 //! - `search`: search normalisation (case, full-width forms, pinyin and pinyin initials of Chinese names).
+//! - `relationship/`: the customer relationship: cooperation history (read from won deals), satisfaction
+//!   from visit scores, tiers from data, visits due and reminders.
 //! - `ops/`: operations (lead conversion, stage moves, win/lose/reopen, follow-ups, churn, numbers).
 
 mod custom_field;
@@ -36,6 +38,7 @@ mod money;
 pub mod ops;
 pub mod records;
 pub mod search;
+pub mod relationship;
 mod time;
 mod vocab;
 
@@ -59,9 +62,9 @@ pub use gate::{check_write, DocRole};
 pub use import::{ImportError, ImportPlan, ImportRequest, RowError};
 pub use money::{totals_by_currency, Money};
 pub use records::{
-    Activity, ActivityKind, Companion, Contact, ContactPii, CooperationEntry, Customer, CustomerEvent, CustomerMoney,
-    CustomerService, CustomerTier, FollowUp, Lead, LeadPii, LeadSource, LeadStatus, Opportunity, OpportunityMoney,
-    OpportunityStatus, Quote, Record, ServiceEvent, ServiceEventKind, StageEntry,
+    Activity, ActivityKind, CaseStatus, Companion, Contact, ContactPii, CooperationEntry, Customer, CustomerEvent,
+    CustomerMoney, CustomerService, CustomerTier, EntryKind, FollowUp, Lead, LeadPii, LeadSource, LeadStatus,
+    Opportunity, OpportunityMoney, OpportunityStatus, Quote, Record, ServiceEvent, ServiceEventKind, StageEntry,
 };
 pub use time::{Timestamp, DAY_MS};
 pub use vocab::{normalize_name, LongText};

@@ -5,6 +5,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
+use super::relationship::RelationshipRules;
 use super::{CustomFieldDef, Policy, Role, StageDef, TeamId, UserId};
 
 /// A person who signs in.
@@ -55,6 +56,10 @@ pub struct Directory {
     pub custom_fields: Vec<CustomFieldDef>,
     pub policy: Policy,
     pub churn: ChurnRules,
+    /// Visit intervals and tier rules (added later: older directories read the defaults).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub relationship: RelationshipRules,
 }
 
 impl Directory {
@@ -67,6 +72,7 @@ impl Directory {
             custom_fields: Vec::new(),
             policy: Policy::default(),
             churn: ChurnRules::default(),
+            relationship: RelationshipRules::default(),
         }
     }
 

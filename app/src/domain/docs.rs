@@ -207,22 +207,46 @@ pub fn read_record<R: Record, D: ReadDoc>(doc: &D) -> Result<R, DomainError> {
     hydrate(doc).map_err(hydrate_err)
 }
 
-/// Writes a new companion document for `record_id` (made empty by the caller).
+/// Writes a new companion document for `record_id` into an empty document (made by the caller with its
+/// actor id), in two changes.
+///
+/// The first, the *genesis*, is the same bytes whoever writes it: a fixed actor derived from the
+/// companion's id, time 0, the header with the record's own creation (`record_created_at`,
+/// `record_created_by`, not the writer's) and the group's empty fields. Two writers who start the same
+/// companion independently (an account manager and after-sales on one customer, both offline) therefore
+/// make one and the same change, which Automerge merges with itself: their entries land in the same maps
+/// and lists instead of two rival documents fighting over the header. The second change, by the
+/// caller's actor, writes `value` (none when `value` is empty).
 pub fn init_companion<C: Companion>(
     doc: &mut AutoCommit,
     record_id: &DocId,
-    created_at: Timestamp,
-    created_by: &UserId,
+    record_created_at: Timestamp,
+    record_created_by: &UserId,
     value: &C,
 ) -> Result<(), DomainError> {
     require_empty(doc)?;
+    let writer = doc.get_actor().clone();
+    doc.set_actor(genesis_actor(&record_id.companion(C::GROUP)));
+    let genesis = (|| {
+        reconcile(doc, &C::default()).map_err(reconcile_err)?;
+        put_head(doc, C::GROUP.as_str(), record_created_at, record_created_by)?;
+        let am = |e: automerge::AutomergeError| DomainError::invalid("document", e.to_string());
+        doc.put(ROOT, "record", record_id.as_str()).map_err(am)?;
+        doc.put(ROOT, "record_kind", C::KIND.as_str()).map_err(am)?;
+        doc.commit_with(automerge::transaction::CommitOptions::default().with_time(0));
+        Ok(())
+    })();
+    doc.set_actor(writer);
+    genesis?;
     reconcile(doc, value).map_err(reconcile_err)?;
-    put_head(doc, C::GROUP.as_str(), created_at, created_by)?;
-    let am = |e: automerge::AutomergeError| DomainError::invalid("document", e.to_string());
-    doc.put(ROOT, "record", record_id.as_str()).map_err(am)?;
-    doc.put(ROOT, "record_kind", C::KIND.as_str()).map_err(am)?;
     doc.commit();
     Ok(())
+}
+
+/// The actor of a companion's genesis change: the companion's id bytes, so it is the same on every
+/// device and never the actor of any device's own edits (those are random).
+fn genesis_actor(companion: &DocId) -> automerge::ActorId {
+    automerge::ActorId::from(companion.bytes().to_vec())
 }
 
 /// Writes a companion's current state into its existing document.

@@ -9,7 +9,8 @@
 //! record document needs write permission on its group (`policy::access`), judged on the state before
 //! the change (after, for a new document); the owner changes only through `policy::may_assign`;
 //! `kind`, `schema`, `created_at`, `created_by`, `record`, `record_kind` never change; a new document
-//! sets them (schema [`SCHEMA`], `created_by` = the writer) and, for a record, an owner the writer may
+//! sets them (schema [`SCHEMA`], `created_by` = the writer, except on companions, whose header is their
+//! record's) and, for a record, an owner the writer may
 //! assign; a companion names its record, and its id is `record.companion(group)`; the state after must
 //! pass the schema (stages known to the directory, no negative amounts, custom fields valid, ...).
 
@@ -106,7 +107,10 @@ fn check_new_head<D: ReadDoc>(user: &UserId, after: &D) -> Result<DocKind, Domai
     if head.schema != SCHEMA {
         return Err(DomainError::refused("schema", format!("unsupported schema version {}", head.schema)));
     }
-    if &head.created_by != user {
+    // A companion's header copies its record's creation (see `docs::init_companion`: every writer of the
+    // group makes the same genesis change), so its `created_by` need not be the writer; the audit log
+    // still names who wrote it.
+    if &head.created_by != user && !matches!(head.kind, DocKind::Companion(_)) {
         return Err(DomainError::refused("created_by", "a new document names its writer as created_by"));
     }
     Ok(head.kind)
@@ -281,6 +285,7 @@ pub fn validate_directory(dir: &Directory) -> Result<(), DomainError> {
             }
         }
     }
+    dir.relationship.validate()?;
     if !dir.users.iter().any(|u| u.role == Role::Admin && !u.disabled) {
         return Err(DomainError::invalid("users", "at least one active admin"));
     }

@@ -127,7 +127,7 @@ impl Default for Policy {
             row(Role::Admin,          w(All),         w(All),        w(All),   w(All),    w(All),   w(All),   w(All),    w(All),   true),
             row(Role::SalesManager,   w(Team),        w(Team),       w(Team),  w(Team),   w(Team),  w(Team),  w(Team),   w(Team),  true),
             row(Role::SalesRep,       w(OwnOrPool),   w(Own),        w(Own),   w(Own),    w(Own),   w(Own),   w(Own),    w(Own),   false),
-            row(Role::AccountManager, n,              r(OwnCustomers), n,      w(Own),    w(Own),   w(Own),   w(Own),    w(Own),   false),
+            row(Role::AccountManager, n,              r(OwnCustomers), w(Own),  w(Own),    w(Own),   w(Own),   w(Own),    w(Own),   false),
             row(Role::Marketing,      w(All),         r(All),        n,        r(All),    n,        n,        n,         n,        false),
             row(Role::AfterSales,     n,              n,             n,        r(All),    r(All),   r(All),   w(All),    w(All),   false),
             row(Role::Analyst,        r(All),         r(All),        r(All),   r(All),    n,        n,        r(All),    r(All),   false),
@@ -262,12 +262,13 @@ fn direct_access(user: &UserId, dir: &Directory, meta: &RecordMeta) -> Access {
     }
     let groups = companion_groups(meta.kind);
     let group = |g: FieldGroup, rule: Rule| if groups.contains(&g) { perm(rule, user, dir, meta) } else { Perm::None };
-    Access {
-        base,
-        money: group(FieldGroup::Money, rules.money),
-        pii: group(FieldGroup::Pii, rules.pii),
-        service: group(FieldGroup::Service, rules.service),
+    let mut money = group(FieldGroup::Money, rules.money);
+    if meta.kind == RecordKind::Opportunity && !base.can_write() {
+        // A deal's amount is part of the deal: who may only read the deal (an account manager on the deals
+        // of their customers) may only read its amount. Their customers' cooperation histories they write.
+        money = money.min(Perm::Read);
     }
+    Access { base, money, pii: group(FieldGroup::Pii, rules.pii), service: group(FieldGroup::Service, rules.service) }
 }
 
 /// May `user` set a record's owner from `from` to `to`? Creating a record is the case `from == None`

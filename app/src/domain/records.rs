@@ -41,10 +41,10 @@ mod lead;
 pub(crate) mod line;
 mod opportunity;
 
-pub use activity::{Activity, ActivityKind};
+pub use activity::{Activity, ActivityKind, CaseStatus};
 pub use contact::{Contact, ContactPii};
 pub use customer::{
-    CooperationEntry, Customer, CustomerEvent, CustomerMoney, CustomerService, CustomerTier, ServiceEvent,
+    CooperationEntry, Customer, CustomerEvent, CustomerMoney, CustomerService, CustomerTier, EntryKind, ServiceEvent,
     ServiceEventKind,
 };
 pub use lead::{Lead, LeadPii, LeadSource, LeadStatus};
@@ -102,7 +102,7 @@ pub trait Record: Hydrate + Reconcile + Clone + Debug + PartialEq + Serialize + 
 }
 
 /// A companion document's struct (one restricted field group of one record kind).
-pub trait Companion: Hydrate + Reconcile + Clone + Debug + PartialEq + Serialize + DeserializeOwned {
+pub trait Companion: Hydrate + Reconcile + Clone + Debug + Default + PartialEq + Serialize + DeserializeOwned {
     const KIND: RecordKind;
     const GROUP: FieldGroup;
     fn validate(&self) -> Result<(), DomainError>;

@@ -8,8 +8,8 @@ use crate::domain::docs;
 use crate::domain::ops::{self, ConversionIds, ConvertOutcome, ConvertRequest, CustomerChoice, CustomerMatch};
 use crate::domain::records::{Companion, Record};
 use crate::domain::{
-    Customer, CustomerMoney, Directory, DocId, DomainError, Lead, LeadPii, Opportunity, OpportunityMoney, RecordView,
-    StageId, Timestamp, UserId,
+    Customer, Directory, DocId, DomainError, Lead, LeadPii, Opportunity, OpportunityMoney, RecordView, StageId,
+    Timestamp, UserId,
 };
 
 /// What converting a lead did.
@@ -166,8 +166,9 @@ impl<S: Storage> Replica<S> {
         Ok(view)
     }
 
-    /// Wins a deal and records it in the customer's cooperation history when this device holds the
-    /// customer's money group. Returns the documents changed (for sync).
+    /// Wins a deal. Nothing is written into the customer's documents: its cooperation history lists won
+    /// deals at read time (`relationship::cooperation_history`), so the win shows there for every reader
+    /// whichever device won it, offline included. Returns the documents changed (for sync).
     pub async fn win(&self, opp: &DocId, by: &UserId, now: Timestamp, dir: &Directory) -> Result<Touched, StoreError> {
         let money_id = opp.companion(crate::domain::FieldGroup::Money);
         if !self.docs().load(opp).await? {
@@ -182,25 +183,11 @@ impl<S: Storage> Replica<S> {
             .docs()
             .read(&money_id, docs::read_companion)
             .ok_or_else(|| StoreError::NotFound(money_id.clone()))??;
-        let cm_id = o.customer.as_ref().map(|c| c.companion(crate::domain::FieldGroup::Money));
-        let mut cm: Option<CustomerMoney> = None;
-        if let Some(cm_id) = &cm_id {
-            if self.docs().load(cm_id).await? {
-                cm = self.docs().read(cm_id, docs::read_companion).transpose()?;
-            }
-        }
-        ops::win(opp, &mut o, &mut m, cm.as_mut(), by, now, dir)?;
+        ops::win(opp, &mut o, &mut m, None, by, now, dir)?;
         let summary = "won".to_string();
         self.write_back(opp, &summary, |d| docs::write_record(d, &o)).await?;
         self.write_back(&money_id, &summary, |d| docs::write_companion(d, &m)).await?;
         let mut t = Touched { docs: vec![opp.clone(), money_id], views: Vec::new() };
-        if let (Some(cm_id), Some(cm)) = (cm_id, &cm) {
-            self.write_back(&cm_id, &summary, |d| docs::write_companion(d, cm)).await?;
-            if let Some(customer) = &o.customer {
-                t.views.push((customer.clone(), self.refresh_view(customer).await?));
-            }
-            t.docs.push(cm_id);
-        }
         t.views.push((opp.clone(), self.refresh_view(opp).await?));
         Ok(t)
     }
@@ -378,7 +365,7 @@ mod tests {
             .await
             .unwrap();
             let changed = r.win(&opportunity, &rep1(), now(), &d).await.unwrap();
-            assert_eq!(changed.docs.len(), 2, "no customer money group on this device yet");
+            assert_eq!(changed.docs.len(), 2, "the deal and its money: the customer's history is read from won deals");
             let Some(RecordView::Opportunity(o)) = r.view(&opportunity).await.unwrap() else { panic!() };
             assert_eq!(o.base.status, crate::domain::OpportunityStatus::Won);
 

@@ -237,11 +237,22 @@ impl<S: Storage> Replica<S> {
         by: &UserId,
     ) -> Result<(DocId, Option<RecordView>), StoreError> {
         let cid = record.companion(C::GROUP);
+        let (created_at, created_by) = self.record_creation(record).await?.unwrap_or((now, by.clone()));
         let mut doc = AutoCommit::new();
-        docs::init_companion(&mut doc, record, now, by, value)?;
+        docs::init_companion(&mut doc, record, created_at, &created_by, value)?;
         self.docs.insert(&cid, doc, Some(C::GROUP.as_str()), Some(format!("create {}", C::GROUP.as_str()))).await?;
         let view = self.refresh_view(record).await?;
         Ok((cid, view))
+    }
+
+    /// When and by whom a record was made (its main document's header), if this device holds it: a
+    /// companion's genesis copies it (see `docs::init_companion`).
+    async fn record_creation(&self, record: &DocId) -> Result<Option<(Timestamp, UserId)>, StoreError> {
+        if !self.docs.load(record).await? {
+            return Ok(None);
+        }
+        let head = self.docs.read(record, |d| docs::read_head(d)).transpose()?;
+        Ok(head.map(|h| (h.created_at, h.created_by)))
     }
 
     /// Runs `f` (a domain operation) on the hydrated record and writes back what changed, as one change.
@@ -263,6 +274,11 @@ impl<S: Storage> Replica<S> {
     }
 
     /// Runs `f` on the record's companion of group `C::GROUP` and writes back what changed.
+    ///
+    /// A record without that companion yet (a customer made in the app, by conversion, import or REST,
+    /// before anyone wrote its `money` or `service`) gets it now, from this first writer: `f` runs on the
+    /// group's empty value and the document starts with the shared genesis, so another device starting it
+    /// too (offline) merges into the same document. The relay accepts it from any writer of the group.
     pub async fn update_companion<C: Companion>(
         &self,
         record: &DocId,
@@ -270,6 +286,27 @@ impl<S: Storage> Replica<S> {
         f: impl FnOnce(&mut C) -> Result<(), DomainError>,
     ) -> Result<RecordView, StoreError> {
         let cid = record.companion(C::GROUP);
+        let started = self.docs.load(&cid).await?
+            && self.docs.read(&cid, |d| docs::read_kind(d).ok().flatten()).flatten().is_some();
+        if !started {
+            let Some((created_at, created_by)) = self.record_creation(record).await? else {
+                return Err(StoreError::NotFound(record.clone()));
+            };
+            let mut c = C::default();
+            f(&mut c)?;
+            c.validate()?;
+            if self.docs.is_loaded(&cid) {
+                // An empty document waiting for the relay's copy: start it in place (the copies merge).
+                self.docs
+                    .change(&cid, summary, |doc| docs::init_companion(doc, record, created_at, &created_by, &c))
+                    .await?;
+            } else {
+                let mut doc = AutoCommit::new();
+                docs::init_companion(&mut doc, record, created_at, &created_by, &c)?;
+                self.docs.insert(&cid, doc, Some(C::GROUP.as_str()), Some(summary)).await?;
+            }
+            return self.refresh_view(record).await?.ok_or_else(|| StoreError::NotFound(record.clone()));
+        }
         self.docs
             .change(&cid, summary, |doc| -> Result<(), StoreError> {
                 let mut c: C = docs::read_companion(doc)?;

@@ -132,6 +132,9 @@ pub fn build(dir: &Directory, now: Timestamp, seed: u64) -> Result<Vec<(DocId, A
                     amount: Money::new(amount, "CNY")?,
                     signed_at: signed,
                     opportunity: None,
+                    entry_kind: Default::default(),
+                    product: String::new(),
+                    note: String::new(),
                 },
             );
         }
@@ -197,6 +200,9 @@ pub fn build(dir: &Directory, now: Timestamp, seed: u64) -> Result<Vec<(DocId, A
                     amount: amount.clone(),
                     signed_at: closed,
                     opportunity: Some(id.clone()),
+                    entry_kind: Default::default(),
+                    product: String::new(),
+                    note: String::new(),
                 },
             );
         } else {
@@ -263,7 +269,7 @@ pub fn build(dir: &Directory, now: Timestamp, seed: u64) -> Result<Vec<(DocId, A
             });
         }
         let service = CustomerService { satisfaction: Some(b.rng.random_range(1..=5)), events };
-        b.companion(&c.id, c.created, &u("aftersales"), &service)?;
+        b.companion(&c.id, c.created, &admin, &service)?;
 
         for k in 0..b.rng.random_range(1..=2) {
             let person = PEOPLE[(i * 2 + k) % PEOPLE.len()];

@@ -101,8 +101,15 @@ fn customers() -> Vec<CustomerView> {
         b.region = region.into();
         CustomerView { id: id(n), base: b, money: None, service: None, lifetime_value: None }
     };
-    let entry =
-        |amount, opportunity| CooperationEntry { title: "t".into(), amount: cny(amount), signed_at: T0, opportunity };
+    let entry = |amount, opportunity| CooperationEntry {
+        title: "t".into(),
+        amount: cny(amount),
+        signed_at: T0,
+        opportunity,
+        entry_kind: Default::default(),
+        product: String::new(),
+        note: String::new(),
+    };
     let mut c1 = c(11, CustomerTier::Key, "north");
     let mut m1 = CustomerMoney::default();
     m1.orders.insert(id(2).to_string(), entry(300, Some(id(2))));

@@ -105,6 +105,9 @@ fn every_kind_round_trips() {
             amount: Money::new(5, "CNY").unwrap(),
             signed_at: now,
             opportunity: Some(id(2)),
+            entry_kind: Default::default(),
+            product: String::new(),
+            note: String::new(),
         },
     );
     let cs = CustomerService {
@@ -256,4 +259,34 @@ fn reads_documents_written_by_other_clients() {
     assert!(e.contains("status"), "{e}");
     d.put(ROOT, "kind", "invoice").unwrap();
     assert_eq!(read_head(&d).unwrap_err().to_string(), "kind: unknown document kind \"invoice\"");
+}
+
+/// Two writers who each start a customer's `service` companion on their own (offline) end up with one
+/// document: the genesis change is the same bytes, so their entries merge instead of competing.
+#[test]
+fn companions_started_independently_merge_into_one() {
+    let now = Timestamp(1_767_225_600_000);
+    let event = |id: &str, title: &str| ServiceEvent {
+        id: id.into(),
+        kind: ServiceEventKind::Complaint,
+        at: now,
+        title: title.into(),
+        open: true,
+        resolved_at: None,
+    };
+    let (mut a, mut b) = (actor(1), actor(2));
+    let one = CustomerService { satisfaction: None, events: vec![event("a", "late delivery")] };
+    let two = CustomerService { satisfaction: None, events: vec![event("b", "wrong invoice")] };
+    init_companion(&mut a, &id(3), now, &rep(), &one).unwrap();
+    init_companion(&mut b, &id(3), now, &rep(), &two).unwrap();
+    assert_eq!(a.get_changes(&[])[0].hash(), b.get_changes(&[])[0].hash(), "one genesis");
+    assert_ne!(a.get_actor(), &ActorId::from(id(3).companion(FieldGroup::Service).bytes().to_vec()));
+    a.merge(&mut b).unwrap();
+    let merged: CustomerService = read_companion(&a).unwrap();
+    let mut titles: Vec<_> = merged.events.iter().map(|e| e.title.as_str()).collect();
+    titles.sort();
+    assert_eq!(titles, ["late delivery", "wrong invoice"]);
+    let head = read_head(&a).unwrap();
+    assert_eq!((head.created_at, head.created_by), (now, rep()), "the header is the record's creation");
+    validate_companion_doc(&a).unwrap();
 }

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Activity, ChurnRules, CustomerView, Timestamp};
+use crate::domain::relationship::satisfaction;
+use crate::domain::{Activity, ActivityKind, CaseStatus, ChurnRules, CustomerView, Timestamp};
 
 /// Why a customer may be about to churn.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,8 +18,9 @@ pub enum ChurnWarning {
 }
 
 /// The churn warnings for `customer`, given the activities the caller knows about (those about other
-/// customers are ignored) and the directory's thresholds. Satisfaction and complaints are judged only
-/// when the caller can read the customer's `service` group.
+/// customers are ignored) and the directory's thresholds. Satisfaction follows the scored visits
+/// (`relationship::satisfaction`, or the imported number in the `service` group); open complaints are
+/// complaint activities not yet resolved plus open complaints imported into the `service` group.
 pub fn churn_warnings(
     customer: &CustomerView,
     activities: &[&Activity],
@@ -32,14 +34,20 @@ pub fn churn_warnings(
     if days >= i64::from(rules.inactive_days) {
         out.push(ChurnWarning::Inactive { days, last_activity: last });
     }
-    if let Some(service) = &customer.service {
-        if let Some(s) = service.satisfaction.filter(|s| *s <= rules.max_satisfaction) {
-            out.push(ChurnWarning::LowSatisfaction { satisfaction: s });
+    let imported = customer.service.as_ref().and_then(|s| s.satisfaction);
+    if let Some(s) = satisfaction(&customer.id, activities, imported, now) {
+        if s.rounded() <= rules.max_satisfaction {
+            out.push(ChurnWarning::LowSatisfaction { satisfaction: s.rounded() });
         }
-        let count = service.open_complaints().count();
-        if count > 0 {
-            out.push(ChurnWarning::OpenComplaints { count });
-        }
+    }
+    let open_activities = activities
+        .iter()
+        .filter(|a| a.kind == ActivityKind::Complaint && a.customer.as_ref() == Some(&customer.id))
+        .filter(|a| a.case_status() != Some(CaseStatus::Resolved))
+        .count();
+    let count = customer.service.as_ref().map_or(0, |s| s.open_complaints().count()) + open_activities;
+    if count > 0 {
+        out.push(ChurnWarning::OpenComplaints { count });
     }
     out
 }
@@ -106,8 +114,20 @@ mod tests {
             vec![ChurnWarning::LowSatisfaction { satisfaction: 2 }, ChurnWarning::OpenComplaints { count: 1 }]
         );
         let strict = ChurnRules { inactive_days: 60, max_satisfaction: 1 };
-        let w = churn_warnings(&customer(Some(service)), &[], &strict, T0.plus_days(1));
+        let w = churn_warnings(&customer(Some(service.clone())), &[], &strict, T0.plus_days(1));
         assert_eq!(w, vec![ChurnWarning::OpenComplaints { count: 1 }]);
+        // Scored visits outrank the imported number; complaint activities count until resolved.
+        let mut visit = activity(1, T0.plus_days(1));
+        visit.satisfaction = Some(5);
+        let mut complaint = Activity::new(ActivityKind::Complaint, "late", T0, &u("aftersales"), T0).unwrap();
+        complaint.customer = Some(DocId::from_bytes([1; 16]));
+        let w2 = churn_warnings(&customer(Some(service.clone())), &[&visit, &complaint], &rules, T0.plus_days(2));
+        assert_eq!(w2, vec![ChurnWarning::OpenComplaints { count: 2 }]);
+        complaint.status = Some(CaseStatus::Resolved);
+        complaint.resolved_at = Some(T0.plus_days(1));
+        visit.satisfaction = Some(1);
+        let w2 = churn_warnings(&customer(None), &[&visit, &complaint], &rules, T0.plus_days(2));
+        assert_eq!(w2, vec![ChurnWarning::LowSatisfaction { satisfaction: 1 }]);
         let json = serde_json::to_value(&w[0]).unwrap();
         assert_eq!(json, serde_json::json!({"reason": "open_complaints", "count": 1}));
     }

@@ -112,6 +112,9 @@ pub fn record_win(
             amount,
             signed_at: opp.closed_at.unwrap_or(opp.updated_at),
             opportunity: Some(opp_id.clone()),
+            entry_kind: Default::default(),
+            product: String::new(),
+            note: String::new(),
         },
     );
     Ok(true)

@@ -92,7 +92,7 @@ fn row(role: Role) -> [Cell; 8] {
         Role::Admin => [All(W), All(W), All(W), All(W), All(W), All(W), All(W), All(W)],
         Role::SalesManager => [Team(W), Team(W), Team(W), Team(W), Team(W), Team(W), Team(W), Team(W)],
         Role::SalesRep => [OwnOrPool(W), Own(W), Own(W), Own(W), Own(W), Own(W), Own(W), Own(W)],
-        Role::AccountManager => [None, OwnCustomers(R), None, Own(W), Own(W), Own(W), Own(W), Own(W)],
+        Role::AccountManager => [None, OwnCustomers(R), Own(W), Own(W), Own(W), Own(W), Own(W), Own(W)],
         Role::Marketing => [All(W), All(R), None, All(R), None, None, None, None],
         Role::AfterSales => [None, None, None, All(R), All(R), All(R), All(W), All(W)],
         Role::Analyst => [All(R), All(R), All(R), All(R), None, None, All(R), All(R)],
@@ -119,12 +119,12 @@ fn expected(role: Role, kind: RecordKind, case: Case) -> Access {
             Perm::None
         }
     };
-    Access {
-        base,
-        money: group(FieldGroup::Money, money),
-        pii: group(FieldGroup::Pii, pii),
-        service: group(FieldGroup::Service, service),
+    let mut money = group(FieldGroup::Money, money);
+    // Only who may write a deal writes its amount.
+    if kind == RecordKind::Opportunity && base == Perm::Read {
+        money = money.min(Perm::Read);
     }
+    Access { base, money, pii: group(FieldGroup::Pii, pii), service: group(FieldGroup::Service, service) }
 }
 
 #[test]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::{line, validate_common, Record, MAX_LINE};
+use crate::domain::time::lenient;
 use crate::domain::vocab::{self, str_enum, LongText};
 use crate::domain::{CustomValue, Directory, DocId, DomainError, FieldId, RecordKind, TeamId, Timestamp, UserId};
 
@@ -19,6 +20,22 @@ str_enum!(
         Service = "service",
     }
 );
+
+str_enum!(
+    /// Where a complaint or service ticket stands: open → in progress → resolved.
+    CaseStatus("status") {
+        Open = "open",
+        InProgress = "in_progress",
+        Resolved = "resolved",
+    }
+);
+
+impl ActivityKind {
+    /// Complaints and service tickets are cases: they have a status, an assignee and a due date.
+    pub fn is_case(self) -> bool {
+        matches!(self, ActivityKind::Complaint | ActivityKind::Service)
+    }
+}
 
 /// An activity's main document (activities have no companions). `owner` is who did it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Hydrate, Reconcile)]
@@ -55,6 +72,34 @@ pub struct Activity {
     #[autosurgeon(missing = "Default::default")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived: Option<crate::domain::ops::Archived>,
+    /// The contact it was with, if any.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub contact: Option<DocId>,
+    /// The lead it was about, if any (before there is a customer).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub lead: Option<DocId>,
+    /// Visits (回访): the customer's satisfaction, 1-5, if asked.
+    #[autosurgeon(hydrate = "lenient::opt_u8", missing = "Default::default")]
+    #[serde(default)]
+    pub satisfaction: Option<u8>,
+    /// Complaints and tickets: where the case stands (`None` for other kinds).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub status: Option<CaseStatus>,
+    /// Complaints and tickets: who works on it.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub assignee: Option<UserId>,
+    /// Complaints and tickets: when it must be resolved.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub due_at: Option<Timestamp>,
+    /// Complaints and tickets: when it was resolved.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub resolved_at: Option<Timestamp>,
 }
 
 impl Activity {
@@ -83,7 +128,22 @@ impl Activity {
             notes: LongText::default(),
             custom: BTreeMap::new(),
             archived: None,
+            contact: None,
+            lead: None,
+            satisfaction: None,
+            status: kind.is_case().then_some(CaseStatus::Open),
+            assignee: None,
+            due_at: None,
+            resolved_at: None,
         })
+    }
+}
+
+impl Activity {
+    /// Where a complaint or ticket stands (one logged before cases had a status counts as open);
+    /// `None` for other kinds.
+    pub fn case_status(&self) -> Option<CaseStatus> {
+        self.kind.is_case().then(|| self.status.unwrap_or(CaseStatus::Open))
     }
 }
 
@@ -98,6 +158,20 @@ impl Record for Activity {
         vocab::required_text("subject", &self.subject, MAX_LINE)?;
         vocab::max_text("outcome", &self.outcome, 2000)?;
         vocab::max_text("next_step", &self.next_step, 2000)?;
+        if let Some(s) = self.satisfaction {
+            if self.kind != ActivityKind::Visit {
+                return Err(DomainError::invalid("satisfaction", "only a visit records satisfaction"));
+            }
+            if !(1..=5).contains(&s) {
+                return Err(DomainError::invalid("satisfaction", format!("{s} is not within 1-5")));
+            }
+        }
+        if !self.kind.is_case() && (self.status.is_some() || self.assignee.is_some() || self.due_at.is_some()) {
+            return Err(DomainError::invalid("status", "only complaints and service tickets have a status"));
+        }
+        if (self.status == Some(CaseStatus::Resolved)) != self.resolved_at.is_some() {
+            return Err(DomainError::invalid("resolved_at", "set exactly when the case is resolved"));
+        }
         Ok(())
     }
 }

@@ -76,7 +76,19 @@ pub struct Customer {
     pub archived: Option<crate::domain::ops::Archived>,
 }
 
-/// One order or contract in the cooperation history.
+str_enum!(
+    /// What a hand-written cooperation-history entry is.
+    #[derive(Default)]
+    EntryKind("entry_kind") {
+        #[default]
+        Order = "order",
+        Contract = "contract",
+        Renewal = "renewal",
+    }
+);
+
+/// One order, contract or renewal in the cooperation history (written by hand, or by an import of won
+/// deals). Won deals in the app are not written here: see `relationship::cooperation_history`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hydrate, Reconcile)]
 pub struct CooperationEntry {
     #[autosurgeon(hydrate = "line::one")]
@@ -86,6 +98,15 @@ pub struct CooperationEntry {
     /// The won opportunity it came from, if any.
     #[autosurgeon(missing = "Default::default")]
     pub opportunity: Option<DocId>,
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub entry_kind: EntryKind,
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub product: String,
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub note: String,
 }
 
 /// A customer's `money` companion: the cooperation history.
@@ -198,6 +219,8 @@ impl Companion for CustomerMoney {
         for (id, o) in &self.orders {
             o.amount.validate(&format!("orders.{id}.amount"))?;
             vocab::required_text(&format!("orders.{id}.title"), &o.title, MAX_LINE)?;
+            vocab::max_text(&format!("orders.{id}.product"), &o.product, MAX_LINE)?;
+            vocab::max_text(&format!("orders.{id}.note"), &o.note, 2000)?;
         }
         Ok(())
     }
@@ -243,6 +266,9 @@ mod tests {
                 amount: Money { amount_minor: -3, currency: "CNY".into() },
                 signed_at: Timestamp(0),
                 opportunity: None,
+                entry_kind: Default::default(),
+                product: String::new(),
+                note: String::new(),
             },
         );
         assert_eq!(m.validate().unwrap_err().to_string(), "orders.o1.amount.amount_minor: must not be negative");
@@ -259,6 +285,9 @@ mod tests {
                     amount: Money::new(a, c).unwrap(),
                     signed_at: Timestamp(0),
                     opportunity: None,
+                    entry_kind: Default::default(),
+                    product: String::new(),
+                    note: String::new(),
                 },
             );
         }

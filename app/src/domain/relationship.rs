@@ -1,0 +1,32 @@
+//! The customer relationship (客户关系): what the relationship half of the CRM computes, pure.
+//!
+//! # Layout
+//! - `history`: a customer's cooperation history, read from its won deals and its hand-written entries.
+//! - `log`: logging a call, visit (回访), meeting, e-mail, complaint or service ticket; case statuses.
+//! - `satisfaction`: a customer's satisfaction from recent visit scores, with its trend.
+//! - `rules`: the admin's settings (visit interval per tier, tier thresholds), in the directory.
+//! - `tiers`: the tier a customer's revenue suggests.
+//! - `visits`: customers due for a visit.
+//! - `facts`: last contact, satisfaction and lifetime value per customer (the customer list's sorts).
+//! - `reminders`: one user's visits due, overdue cases and churn warnings (the Today page).
+//!
+//! Nothing here writes documents; the client and the relay call these with the views the reader holds,
+//! so every role sees what its policy lets it read and nothing is stored twice.
+
+mod facts;
+mod history;
+mod log;
+mod reminders;
+mod rules;
+mod satisfaction;
+mod tiers;
+mod visits;
+
+pub use facts::{customer_facts, CustomerFacts};
+pub use history::{cooperation_history, history_value, HistoryEntry, HistorySource};
+pub use log::{log_activity, overdue_case, set_case_status, LogEntry};
+pub use reminders::{reminders, CaseDue, ChurnItem, Reminders};
+pub use rules::{RelationshipRules, TierRules, VisitIntervals};
+pub use satisfaction::{satisfaction, Satisfaction, Trend, RECENT, WINDOW_DAYS};
+pub use tiers::{revenue, suggested_tier};
+pub use visits::{visits_due, VisitDue};
