@@ -4,7 +4,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use app::domain::DocId;
+use app::domain::ops::{IssuedBlock, NumberBlock};
+use app::domain::{DocId, UserId};
 use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ReadDoc, ROOT};
 use tokio::sync::oneshot;
@@ -76,6 +77,19 @@ impl DocStore for GatedStore {
     }
     fn list(&self) -> Result<Vec<(DocId, DocMeta)>, StoreError> {
         self.inner.list()
+    }
+    fn reserve_numbers(
+        &self,
+        user: &UserId,
+        prefix: &str,
+        year: i32,
+        floor: u32,
+        count: u32,
+    ) -> Result<NumberBlock, StoreError> {
+        self.inner.reserve_numbers(user, prefix, year, floor, count)
+    }
+    fn issued_numbers(&self) -> Result<Vec<IssuedBlock>, StoreError> {
+        self.inner.issued_numbers()
     }
 }
 
