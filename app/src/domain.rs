@@ -16,6 +16,7 @@
 //! - `gate`: the relay's write gate, `check_write(user, dir, doc_id, role, before, after)`.
 //! - `analytics`: pipeline and customer-base numbers over slices of views.
 //! - `import/`: CSV files → new records (maven pipeline, datablist leads, our generic columns), pure.
+//! - `people`: user ids, pasted rosters, the effect of a directory change on who sees what.
 //! - `ops/`: operations (lead conversion, stage moves, win/lose/reopen, follow-ups, churn, numbers).
 
 mod custom_field;
@@ -33,6 +34,7 @@ pub mod gate;
 pub mod import;
 mod money;
 pub mod ops;
+pub mod people;
 pub mod records;
 mod time;
 mod vocab;
