@@ -323,7 +323,8 @@ pub(crate) mod contract {
         assert_eq!(fails.unwrap().len(), 1);
         let page = s.audit(&AuditQuery { before: Some(c), limit: 1, ..Default::default() }).unwrap();
         assert_eq!(page.iter().map(|x| x.id).collect::<Vec<_>>(), [b]);
-        let later = NewAuditEntry { at: at + Duration::days(2), target: Some("deal9".into()), ..e("ann", "record_read") };
+        let later =
+            NewAuditEntry { at: at + Duration::days(2), target: Some("deal9".into()), ..e("ann", "record_read") };
         let d = s.append_audit(&later).unwrap();
         let q = |target: Option<&str>, since, until| {
             let q = AuditQuery { target: target.map(String::from), since, until, limit: 10, ..Default::default() };

@@ -296,8 +296,5 @@ async fn logout(
 
 /// Sign-in routes.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/login", post(login))
-        .route("/api/logout", post(logout))
-        .merge(me::router())
+    Router::new().route("/api/login", post(login)).route("/api/logout", post(logout)).merge(me::router())
 }

@@ -14,10 +14,8 @@ use super::{
 };
 
 /// Embedded migrations, applied in order, each once.
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("migrations/0001_accounts.sql")),
-    (2, include_str!("migrations/0002_one_time_password.sql")),
-];
+const MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("migrations/0001_accounts.sql")), (2, include_str!("migrations/0002_one_time_password.sql"))];
 
 /// Accounts in SQLite behind one mutex-guarded connection (the calls are short; they run on the blocking pool).
 pub struct SqliteAccounts {
@@ -300,9 +298,7 @@ impl AccountStore for SqliteAccounts {
                 q.since.map(ms),
                 q.until.map(ms)
             ];
-            let rows = st
-                .query_map(params, audit_row)?
-                .collect::<Result<Vec<_>, _>>()?;
+            let rows = st.query_map(params, audit_row)?.collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
     }

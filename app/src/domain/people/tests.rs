@@ -19,8 +19,18 @@ fn a_pasted_roster_becomes_people() {
     assert_eq!(
         people,
         [
-            RosterEntry { id: u("rep10"), name: "李雷 Li Lei".into(), role: Role::SalesRep, team: Some(TeamId::new("east")) },
-            RosterEntry { id: u("rep11"), name: "Han Meimei".into(), role: Role::SalesRep, team: Some(TeamId::new("west")) },
+            RosterEntry {
+                id: u("rep10"),
+                name: "李雷 Li Lei".into(),
+                role: Role::SalesRep,
+                team: Some(TeamId::new("east"))
+            },
+            RosterEntry {
+                id: u("rep11"),
+                name: "Han Meimei".into(),
+                role: Role::SalesRep,
+                team: Some(TeamId::new("west"))
+            },
             RosterEntry { id: u("an1"), name: "Ann".into(), role: Role::Analyst, team: None },
         ]
     );
