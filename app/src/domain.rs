@@ -19,6 +19,7 @@
 //! - `search`: search normalisation (case, full-width forms, pinyin and pinyin initials of Chinese names).
 //! - `relationship/`: the customer relationship: cooperation history (read from won deals), satisfaction
 //!   from visit scores, tiers from data, visits due and reminders.
+//! - `people`: user ids, pasted rosters, the effect of a directory change on who sees what.
 //! - `ops/`: operations (lead conversion, stage moves, win/lose/reopen, follow-ups, churn, numbers).
 
 mod custom_field;
@@ -36,6 +37,7 @@ pub mod gate;
 pub mod import;
 mod money;
 pub mod ops;
+pub mod people;
 pub mod records;
 pub mod search;
 pub mod relationship;

@@ -27,6 +27,9 @@ pub struct Account {
     pub password_hash: String,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    /// The password was set by someone else (first-run setup, an admin): one-time. Until its user sets
+    /// their own, the relay answers only `/api/me`, `/api/me/password` and `/api/logout`.
+    pub must_change_password: bool,
 }
 
 /// A session's id: the hex SHA-256 of its token. Tokens themselves are never stored.
@@ -87,6 +90,12 @@ pub struct AuditQuery {
     pub before: Option<i64>,
     pub actor: Option<UserId>,
     pub action: Option<String>,
+    /// Only entries about this target (a user id, a record's document id, a team id).
+    pub target: Option<String>,
+    /// Only entries at or after this instant.
+    pub since: Option<DateTime<Utc>>,
+    /// Only entries before this instant.
+    pub until: Option<DateTime<Utc>>,
     pub limit: u32,
 }
 
@@ -152,7 +161,8 @@ pub trait AccountStore: Send + Sync + 'static {
     fn account(&self, user: &UserId) -> StoreResult<Option<Account>>;
     fn accounts(&self) -> StoreResult<Vec<Account>>;
     fn count_accounts(&self) -> StoreResult<u64>;
-    fn set_password_hash(&self, user: &UserId, hash: &str) -> StoreResult<()>;
+    /// Sets the password; `one_time` marks one set by someone else, which its user must change.
+    fn set_password_hash(&self, user: &UserId, hash: &str, one_time: bool) -> StoreResult<()>;
     fn set_disabled(&self, user: &UserId, disabled: bool) -> StoreResult<()>;
 
     fn insert_session(&self, session: &Session) -> StoreResult<()>;
@@ -243,6 +253,7 @@ pub(crate) mod contract {
             password_hash: format!("hash-{name}"),
             disabled: false,
             created_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            must_change_password: name == "bob",
         }
     }
 
@@ -255,9 +266,13 @@ pub(crate) mod contract {
         assert_eq!(s.account(&UserId::new("ann")).unwrap(), Some(account("ann")));
         assert_eq!(s.account(&UserId::new("zed")).unwrap(), None);
         s.set_disabled(&UserId::new("bob"), true).unwrap();
-        s.set_password_hash(&UserId::new("ann"), "new").unwrap();
+        s.set_password_hash(&UserId::new("ann"), "new", true).unwrap();
         assert!(s.account(&UserId::new("bob")).unwrap().unwrap().disabled);
         assert_eq!(s.account(&UserId::new("ann")).unwrap().unwrap().password_hash, "new");
+        assert!(s.account(&UserId::new("ann")).unwrap().unwrap().must_change_password);
+        assert!(s.account(&UserId::new("bob")).unwrap().unwrap().must_change_password);
+        s.set_password_hash(&UserId::new("ann"), "mine", false).unwrap();
+        assert!(!s.account(&UserId::new("ann")).unwrap().unwrap().must_change_password);
         assert!(matches!(s.set_disabled(&UserId::new("zed"), true), Err(StoreError::NotFound(_))));
         let names: Vec<_> = s.accounts().unwrap().into_iter().map(|a| a.user.0).collect();
         assert_eq!(names, ["ann", "bob"]);
@@ -308,6 +323,17 @@ pub(crate) mod contract {
         assert_eq!(fails.unwrap().len(), 1);
         let page = s.audit(&AuditQuery { before: Some(c), limit: 1, ..Default::default() }).unwrap();
         assert_eq!(page.iter().map(|x| x.id).collect::<Vec<_>>(), [b]);
+        let later =
+            NewAuditEntry { at: at + Duration::days(2), target: Some("deal9".into()), ..e("ann", "record_read") };
+        let d = s.append_audit(&later).unwrap();
+        let q = |target: Option<&str>, since, until| {
+            let q = AuditQuery { target: target.map(String::from), since, until, limit: 10, ..Default::default() };
+            s.audit(&q).unwrap().into_iter().map(|x| x.id).collect::<Vec<_>>()
+        };
+        assert_eq!(q(Some("deal9"), None, None), [d]);
+        assert_eq!(q(None, Some(at + Duration::days(1)), None), [d]);
+        assert_eq!(q(None, None, Some(at + Duration::days(1))), [c, b, a]);
+        assert_eq!(q(None, Some(at), Some(at + Duration::seconds(1))), [c, b, a]);
     }
 
     pub fn exports_are_decided_once(s: &dyn AccountStore) {

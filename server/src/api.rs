@@ -1,7 +1,8 @@
-//! The REST API under `/api/v1` (besides the audit log, see `audit`).
+//! The REST API under `/api/v1`.
 //!
 //! # Layout
 //! - `api/records.rs`: `GET /api/v1/{kind}` and `/{kind}/{id}`: materialized records filtered by the policy.
+//! - `api/audit.rs`: `GET /api/v1/audit` (admins): filters, paging, CSV.
 //! - `api/admin.rs`: users (admins), kept consistent between accounts and the directory document.
 //! - `api/teams.rs`: teams and their managers.
 //! - `api/exports.rs`: export requests that a manager (or an admin) approves before download.
@@ -15,6 +16,7 @@
 pub mod admin;
 pub mod archive;
 pub mod data_export;
+pub mod audit;
 pub mod exports;
 pub mod import;
 pub mod numbers;
@@ -28,11 +30,12 @@ use serde::{Deserialize, Deserializer};
 
 use crate::AppState;
 
-/// Every `/api/v1` route except the audit log.
+/// Every `/api/v1` route.
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(records::router())
         .merge(admin::router())
+        .merge(audit::router())
         .merge(exports::router())
         .merge(import::router())
         .merge(teams::router())

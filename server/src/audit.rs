@@ -1,23 +1,16 @@
 //! The audit log: logins (ok and failed), refused changes, REST reads of records, role/team/account changes,
 //! exports. Append-only (the SQLite table refuses UPDATE and DELETE), readable by admins at
-//! `GET /api/v1/audit`.
+//! `GET /api/v1/audit` (served by `api/audit.rs`, so this module does not import the HTTP extractors).
 
-use axum::{
-    extract::{Query, State},
-    routing::get,
-    Json, Router,
-};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use std::{fmt, net::IpAddr};
 
-use app::domain::{Directory, DocId, Role, UserId};
+use app::domain::{Directory, DocId, UserId};
 
 use crate::{
     accounts::{Accounts, AuditEntry, AuditQuery, NewAuditEntry},
-    auth::AuthUser,
     error::ApiError,
-    AppState,
 };
 
 /// What happened. Stored as its snake_case name.
@@ -30,6 +23,8 @@ pub enum AuditAction {
     Logout,
     SessionRevoked,
     PasswordChanged,
+    /// An admin set someone's password (one-time unless a script said otherwise).
+    PasswordReset,
     /// A record (or a list of records) read through the REST API.
     RecordRead,
     /// A change refused by the sync write gate.
@@ -59,6 +54,7 @@ impl AuditAction {
             AuditAction::Logout => "logout",
             AuditAction::SessionRevoked => "session_revoked",
             AuditAction::PasswordChanged => "password_changed",
+            AuditAction::PasswordReset => "password_reset",
             AuditAction::RecordRead => "record_read",
             AuditAction::RefusedChange => "refused_change",
             AuditAction::UserCreated => "user_created",
@@ -215,47 +211,10 @@ impl Audit {
     }
 }
 
-#[derive(Deserialize)]
-struct AuditParams {
-    before: Option<i64>,
-    limit: Option<u32>,
-    actor: Option<String>,
-    action: Option<String>,
-}
-
-#[derive(Serialize)]
-struct AuditPage {
-    entries: Vec<AuditEntry>,
-    /// Pass as `before` to read the next (older) page; absent on the last page.
-    next_before: Option<i64>,
-}
-
-async fn list_audit(
-    user: AuthUser,
-    State(state): State<AppState>,
-    params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<AuditPage>, ApiError> {
-    user.require_role(&state, &[Role::Admin])?;
-    let Query(p) = params.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let limit = p.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::bad_request(format!("limit: {limit} is not between 1 and 1000")));
-    }
-    let entries =
-        state.audit.list(AuditQuery { before: p.before, actor: p.actor.map(UserId), action: p.action, limit }).await?;
-    let next_before = if entries.len() as u32 == limit { entries.last().map(|e| e.id) } else { None };
-    Ok(Json(AuditPage { entries, next_before }))
-}
-
-/// `GET /api/v1/audit?before=&limit=&actor=&action=` (admins): newest first.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/audit", get(list_audit))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::domain::{Team, TeamId, User};
+    use app::domain::{Role, Team, TeamId, User};
 
     #[test]
     fn directory_diff_names_each_change() {

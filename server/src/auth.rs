@@ -6,10 +6,16 @@
 //! - `auth/token.rs`: session tokens, the cookie, finding a request's token.
 //! - `auth/rate_limit.rs`: login throttling per (account, address), per address and per account.
 //! - `auth/session.rs`: announcing ended sessions and watching for the end of one (open sockets).
+//! - `auth/me.rs`: `GET /api/me`, changing one's password, signing out one's other devices.
+//!
+//! A one-time password (first-run setup, set by an admin) signs in, but until its user sets their own the
+//! [`AuthUser`] extractor refuses every route except those in [`ONE_TIME_ALLOWED`] (403
+//! `password_change_required`), the sync socket included.
 //!
 //! A session ends when it expires, on logout, when an admin revokes it, or when its user is disabled;
 //! [`SessionWatch`] lets a long-lived connection (a sync socket) end at that very moment.
 
+mod me;
 pub mod password;
 pub mod rate_limit;
 mod session;
@@ -19,7 +25,7 @@ use axum::{
     extract::{rejection::JsonRejection, ConnectInfo, FromRequestParts, State},
     http::{header, request::Parts, HeaderMap, HeaderValue},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::post,
     Json, Router,
 };
 use chrono::{DateTime, Duration, Utc};
@@ -36,12 +42,16 @@ use crate::{
     AppState,
 };
 
+pub use me::validate_new_password;
 pub use rate_limit::{LoginLimiter, LoginPolicy};
 pub use session::{EndReason, SessionEnded, SessionEvents, SessionWatch};
 
 /// Longest accepted username and password (argon2 over megabytes would be a cheap denial of service).
 const MAX_USERNAME: usize = 64;
 const MAX_PASSWORD: usize = 1024;
+
+/// What a session with a one-time password may reach: who am I, set my password, sign out.
+pub const ONE_TIME_ALLOWED: &[&str] = &["/api/me", "/api/me/password", "/api/logout"];
 
 /// A signed-in user, from the `crm_session` cookie, an `Authorization: Bearer` header or `?token=`.
 /// What the user may see is decided by `app::domain::access` against the directory, never here.
@@ -50,6 +60,8 @@ pub struct AuthUser {
     pub user: UserId,
     pub session: SessionId,
     pub expires_at: DateTime<Utc>,
+    /// The password is one-time (only [`ONE_TIME_ALLOWED`] routes let such a session through).
+    pub must_change_password: bool,
 }
 
 impl AuthUser {
@@ -133,10 +145,18 @@ impl FromRequestParts<AppState> for AuthUser {
             return Err(ApiError::unauthorized("session_expired", "this session has expired; sign in again"));
         }
         let in_directory = state.hub.directory().user(&session.user).is_some_and(|u| !u.disabled);
-        if account.is_none_or(|a| a.disabled) || !in_directory {
+        let Some(account) = account.filter(|a| !a.disabled && in_directory) else {
             return Err(ApiError::unauthorized("account_disabled", "this account is disabled"));
+        };
+        if account.must_change_password && !ONE_TIME_ALLOWED.contains(&parts.uri.path()) {
+            return Err(ApiError::PasswordChangeRequired);
         }
-        Ok(AuthUser { user: session.user, session: session.id, expires_at: session.expires_at })
+        Ok(AuthUser {
+            user: session.user,
+            session: session.id,
+            expires_at: session.expires_at,
+            must_change_password: account.must_change_password,
+        })
     }
 }
 
@@ -170,15 +190,24 @@ struct SessionBody {
     index_doc: DocId,
     directory_doc: DocId,
     expires_at: DateTime<Utc>,
+    /// The password is one-time: the client must have the user set their own before anything else.
+    must_change_password: bool,
 }
 
-fn session_body(state: &AppState, token: Option<String>, user: &User, expires_at: DateTime<Utc>) -> SessionBody {
+fn session_body(
+    state: &AppState,
+    token: Option<String>,
+    user: &User,
+    expires_at: DateTime<Utc>,
+    must_change_password: bool,
+) -> SessionBody {
     SessionBody {
         token,
         user: user.into(),
         index_doc: state.hub.index_doc_id(&user.id),
         directory_doc: state.hub.directory_doc_id(),
         expires_at,
+        must_change_password,
     }
 }
 
@@ -253,7 +282,8 @@ async fn login(
     state.accounts.run(move |s| s.insert_session(&session)).await?;
     state.audit.append(AuditEvent::new(AuditAction::LoginOk, Some(&user_id)).address(addr)).await;
 
-    let body = session_body(&state, Some(token.clone()), &profile, expires_at);
+    let must_change = account.is_some_and(|a| a.must_change_password);
+    let body = session_body(&state, Some(token.clone()), &profile, expires_at, must_change);
     let mut headers = HeaderMap::new();
     let cookie = HeaderValue::from_str(&token::set_cookie(&token, ttl, https)).map_err(anyhow::Error::new)?;
     headers.insert(header::SET_COOKIE, cookie);
@@ -280,64 +310,7 @@ async fn logout(
     Ok((headers, Json(serde_json::json!({ "ok": true }))).into_response())
 }
 
-async fn me(user: AuthUser, State(state): State<AppState>) -> Result<Json<SessionBody>, ApiError> {
-    let profile = user.profile(&state)?;
-    Ok(Json(session_body(&state, None, &profile, user.expires_at)))
-}
-
-#[derive(Deserialize)]
-struct PasswordChange {
-    current_password: String,
-    new_password: String,
-}
-
-/// Changing one's password ends every other session of the user.
-async fn change_password(
-    user: AuthUser,
-    State(state): State<AppState>,
-    ClientAddr(addr): ClientAddr,
-    body: Result<Json<PasswordChange>, JsonRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let Json(req) = body.map_err(json_rejection)?;
-    validate_new_password(&req.new_password)?;
-    let id = user.user.clone();
-    let account = state.accounts.run(move |s| s.account(&id)).await?;
-    if !password::verify_async(req.current_password, account.map(|a| a.password_hash)).await {
-        return Err(ApiError::unauthorized("invalid_credentials", "current_password: wrong password"));
-    }
-    let hash = password::hash_async(req.new_password).await?;
-    let (id, keep) = (user.user.clone(), user.session.clone());
-    let ended = state
-        .accounts
-        .run(move |s| {
-            s.set_password_hash(&id, &hash)?;
-            let others: Vec<_> = s.sessions_of(&id)?.into_iter().filter(|x| x.id != keep).collect();
-            for x in &others {
-                s.delete_session(&x.id)?;
-            }
-            Ok(others)
-        })
-        .await?;
-    for s in ended {
-        state.sessions.publish(SessionEnded { user: s.user, session: Some(s.id), reason: EndReason::Revoked });
-    }
-    state.audit.append(AuditEvent::new(AuditAction::PasswordChanged, Some(&user.user)).address(addr)).await;
-    Ok(Json(serde_json::json!({ "ok": true })))
-}
-
-/// The rule for new passwords (admin-set and self-set).
-pub fn validate_new_password(pw: &str) -> Result<(), ApiError> {
-    if pw.chars().count() < 8 || pw.len() > MAX_PASSWORD {
-        return Err(ApiError::bad_request(format!("new_password: must be 8 characters to {MAX_PASSWORD} bytes")));
-    }
-    Ok(())
-}
-
 /// Sign-in routes.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/login", post(login))
-        .route("/api/logout", post(logout))
-        .route("/api/me", get(me))
-        .route("/api/me/password", post(change_password))
+    Router::new().route("/api/login", post(login)).route("/api/logout", post(logout)).merge(me::router())
 }

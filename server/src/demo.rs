@@ -84,7 +84,13 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<()> {
             .users
             .iter()
             .zip(hashes)
-            .map(|(u, h)| Account { user: u.id.clone(), password_hash: h, disabled: false, created_at: now })
+            .map(|(u, h)| Account {
+                user: u.id.clone(),
+                password_hash: h,
+                disabled: false,
+                created_at: now,
+                must_change_password: false,
+            })
             .collect();
         state
             .accounts
@@ -153,7 +159,14 @@ pub async fn first_run_admin(state: &AppState) -> anyhow::Result<Option<String>>
     let password = password::random_password();
     let hash = password::hash_async(password.clone()).await?;
     let admin = UserId::new("admin");
-    let account = Account { user: admin.clone(), password_hash: hash, disabled: false, created_at: Utc::now() };
+    // The printed setup password is one-time: the admin sets their own at first sign-in.
+    let account = Account {
+        user: admin.clone(),
+        password_hash: hash,
+        disabled: false,
+        created_at: Utc::now(),
+        must_change_password: true,
+    };
     state.accounts.run(move |s| s.insert_account(&account)).await?;
     let id = admin.clone();
     state

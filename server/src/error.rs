@@ -24,6 +24,10 @@ pub enum ApiError {
     /// Signed in, but not allowed (403).
     #[error("{0}")]
     Forbidden(String),
+    /// The session's password is one-time (set by an admin or at first run): the user must set their own
+    /// (`POST /api/me/password`) before anything else is served (403 `password_change_required`).
+    #[error("set your own password first: this one was one-time (POST /api/me/password)")]
+    PasswordChangeRequired,
     /// Nothing there, or nothing this user may see (404: existence is not revealed).
     #[error("{0}")]
     NotFound(String),
@@ -69,7 +73,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -83,6 +87,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unauthorized { code, .. } => code,
             ApiError::Forbidden(_) => "forbidden",
+            ApiError::PasswordChangeRequired => "password_change_required",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooManyRequests { .. } => "rate_limited",

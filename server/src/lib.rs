@@ -5,7 +5,7 @@
 //! - `error`: `ApiError`, the HTTP API's one error type (JSON `{error, message}`).
 //! - `accounts/`: accounts, sessions, audit entries, export requests (`AccountStore`: memory, SQLite).
 //! - `auth/`: login/logout/me, the `AuthUser` extractor, argon2id, session tokens, login rate limiting.
-//! - `audit`: the append-only audit log and `GET /api/v1/audit`.
+//! - `audit`: the append-only audit log (its route, `GET /api/v1/audit`, is in `api/audit.rs`).
 //! - `api/`: REST reads of records (`/api/v1/{kind}`), admin endpoints, export requests.
 //! - `backup`: `crm-server backup` / `restore` (a consistent copy of the SQLite store).
 //! - `demo`: the `--demo` company and the first-run admin.
@@ -116,7 +116,6 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/health", get(health))
         .merge(auth::router())
-        .merge(audit::router())
         .merge(api::router())
         .merge(sync::router())
         // Unknown API paths answer JSON, not the client's index.html.
@@ -187,7 +186,8 @@ pub async fn serve(
         println!("First run: created the administrator account.");
         println!("  username: admin");
         println!("  one-time setup password: {password}");
-        println!("  Sign in and change it (POST /api/me/password).");
+        let url = listener.local_addr().map(|a| format!("http://{a}")).unwrap_or_else(|_| "the relay".into());
+        println!("  Open {url} in a browser, sign in as admin with this password, and choose your own.");
     }
     spawn_session_sweeper(state.accounts.clone());
     let hub = state.hub.clone();

@@ -22,11 +22,12 @@ export async function startServer({ demo = true, dataDir, staticDir = dist, args
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' } });
   let log = '';
   child.stderr.on('data', (d) => { log += d; });
+  // Everything the relay printed (the first-run message with the one-time password comes after "listening").
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
   const url = await new Promise((resolve, reject) => {
-    let out = '';
     const timer = setTimeout(() => reject(new Error(`crm-server did not start:\n${log}`)), 60_000);
-    child.stdout.on('data', (d) => {
-      out += d;
+    child.stdout.on('data', () => {
       const m = out.match(/listening on (https?:\/\/[^\s]+)/);
       const r = out.match(/redirecting (http:\/\/[^\s]+) to https/);
       if (r) redirectUrl = r[1];
@@ -40,6 +41,7 @@ export async function startServer({ demo = true, dataDir, staticDir = dist, args
     wsUrl: url.replace(/^http/, 'ws') + '/sync',
     data,
     log: () => log,
+    stdout: () => out,
     async stop({ keepData = false } = {}) {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

@@ -55,10 +55,11 @@ impl AccountStore for MemoryAccounts {
         Ok(self.with(|i| i.accounts.len() as u64))
     }
 
-    fn set_password_hash(&self, user: &UserId, hash: &str) -> StoreResult<()> {
+    fn set_password_hash(&self, user: &UserId, hash: &str, one_time: bool) -> StoreResult<()> {
         self.with(|i| match i.accounts.get_mut(user) {
             Some(a) => {
                 a.password_hash = hash.to_string();
+                a.must_change_password = one_time;
                 Ok(())
             }
             None => Err(StoreError::NotFound(format!("user {user}"))),
@@ -137,6 +138,8 @@ impl AccountStore for MemoryAccounts {
                 .filter(|e| q.before.is_none_or(|b| e.id < b))
                 .filter(|e| q.actor.as_ref().is_none_or(|a| e.actor.as_ref() == Some(a)))
                 .filter(|e| q.action.as_ref().is_none_or(|a| &e.action == a))
+                .filter(|e| q.target.is_none() || e.target == q.target)
+                .filter(|e| q.since.is_none_or(|t| e.at >= t) && q.until.is_none_or(|t| e.at < t))
                 .take(q.limit as usize)
                 .cloned()
                 .collect()

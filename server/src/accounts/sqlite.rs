@@ -14,7 +14,8 @@ use super::{
 };
 
 /// Embedded migrations, applied in order, each once.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_accounts.sql"))];
+const MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("migrations/0001_accounts.sql")), (2, include_str!("migrations/0002_one_time_password.sql"))];
 
 /// Accounts in SQLite behind one mutex-guarded connection (the calls are short; they run on the blocking pool).
 pub struct SqliteAccounts {
@@ -48,6 +49,7 @@ fn account_row(row: &Row) -> rusqlite::Result<Account> {
         password_hash: row.get(1)?,
         disabled: row.get(2)?,
         created_at: time_col(row, 3, "accounts.created_at")?,
+        must_change_password: row.get(4)?,
     })
 }
 
@@ -151,8 +153,9 @@ impl AccountStore for SqliteAccounts {
     fn insert_account(&self, a: &Account) -> StoreResult<()> {
         self.with(|c| {
             c.execute(
-                "INSERT INTO accounts (user_id, password_hash, disabled, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![a.user.as_str(), a.password_hash, a.disabled, ms(a.created_at)],
+                "INSERT INTO accounts (user_id, password_hash, disabled, created_at, must_change_password)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![a.user.as_str(), a.password_hash, a.disabled, ms(a.created_at), a.must_change_password],
             )
             .map_err(|e| {
                 if is_unique_violation(&e) {
@@ -168,7 +171,7 @@ impl AccountStore for SqliteAccounts {
     fn account(&self, user: &UserId) -> StoreResult<Option<Account>> {
         self.with(|c| {
             Ok(c.query_row(
-                "SELECT user_id, password_hash, disabled, created_at FROM accounts WHERE user_id = ?1",
+                "SELECT user_id, password_hash, disabled, created_at, must_change_password FROM accounts WHERE user_id = ?1",
                 [user.as_str()],
                 account_row,
             )
@@ -178,8 +181,9 @@ impl AccountStore for SqliteAccounts {
 
     fn accounts(&self) -> StoreResult<Vec<Account>> {
         self.with(|c| {
-            let mut st =
-                c.prepare("SELECT user_id, password_hash, disabled, created_at FROM accounts ORDER BY user_id")?;
+            let mut st = c.prepare(
+                "SELECT user_id, password_hash, disabled, created_at, must_change_password FROM accounts ORDER BY user_id",
+            )?;
             let rows = st.query_map([], account_row)?.collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
@@ -189,11 +193,12 @@ impl AccountStore for SqliteAccounts {
         self.with(|c| Ok(c.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get::<_, i64>(0))? as u64))
     }
 
-    fn set_password_hash(&self, user: &UserId, hash: &str) -> StoreResult<()> {
+    fn set_password_hash(&self, user: &UserId, hash: &str, one_time: bool) -> StoreResult<()> {
         self.with(|c| {
-            match c
-                .execute("UPDATE accounts SET password_hash = ?2 WHERE user_id = ?1", params![user.as_str(), hash])?
-            {
+            match c.execute(
+                "UPDATE accounts SET password_hash = ?2, must_change_password = ?3 WHERE user_id = ?1",
+                params![user.as_str(), hash, one_time],
+            )? {
                 0 => Err(StoreError::NotFound(format!("user {user}"))),
                 _ => Ok(()),
             }
@@ -281,11 +286,19 @@ impl AccountStore for SqliteAccounts {
             let mut st = c.prepare(
                 "SELECT id, at, actor, action, target, detail, address FROM audit_log
                  WHERE (?1 IS NULL OR id < ?1) AND (?2 IS NULL OR actor = ?2) AND (?3 IS NULL OR action = ?3)
+                   AND (?5 IS NULL OR target = ?5) AND (?6 IS NULL OR at >= ?6) AND (?7 IS NULL OR at < ?7)
                  ORDER BY id DESC LIMIT ?4",
             )?;
-            let rows = st
-                .query_map(params![q.before, q.actor.as_ref().map(|a| a.as_str()), q.action, q.limit], audit_row)?
-                .collect::<Result<Vec<_>, _>>()?;
+            let params = params![
+                q.before,
+                q.actor.as_ref().map(|a| a.as_str()),
+                q.action,
+                q.limit,
+                q.target,
+                q.since.map(ms),
+                q.until.map(ms)
+            ];
+            let rows = st.query_map(params, audit_row)?.collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
     }
@@ -371,6 +384,7 @@ mod tests {
                 password_hash: "h".into(),
                 disabled: false,
                 created_at: Utc::now(),
+                must_change_password: false,
             })
             .unwrap();
         }

@@ -3,10 +3,18 @@
 //! directory document that the sync hub serves. These handlers change both, the directory through the hub
 //! (so clients see it live and index documents follow), and audit every change.
 //!
-//! - `GET /api/v1/users`, `POST /api/v1/users`, `PATCH /api/v1/users/{id}`,
-//!   `DELETE /api/v1/users/{id}/sessions` (revoke every session);
+//! - `GET /api/v1/users` (admins; a sales manager gets their team's people), `POST /api/v1/users`,
+//!   `PATCH /api/v1/users/{id}`, `DELETE /api/v1/users/{id}/sessions` (revoke every session);
+//! - `api/admin/people.rs`: `POST /api/v1/users/bulk` (a roster at once) and
+//!   `POST /api/v1/users/{id}/password` (reset to a one-time password).
+//!
+//! A password someone else sets is one-time (the user must choose their own at next sign-in); a created
+//! user without a password gets a generated one, answered once as `one_time_password`. Scripts may pass
+//! `"one_time": false` with a password they hand over themselves.
 //!
 //! Teams are in `api/teams.rs`.
+
+mod people;
 
 use axum::{
     extract::{rejection::JsonRejection, Path, State},
@@ -42,14 +50,12 @@ struct UserAdminView {
     disabled: bool,
     has_account: bool,
     sessions: usize,
+    /// Their password is one-time (not yet changed since it was set for them).
+    must_change_password: bool,
 }
 
 pub(super) fn valid_id(field: &str, id: &str) -> Result<(), ApiError> {
-    let ok = !id.is_empty()
-        && id.len() <= 64
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
-        && id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
-    if ok {
+    if app::domain::people::valid_id(id) {
         Ok(())
     } else {
         Err(ApiError::bad_request(format!(
@@ -98,8 +104,10 @@ where
 }
 
 async fn list_users(user: AuthUser, State(state): State<AppState>) -> Result<Json<Vec<UserAdminView>>, ApiError> {
-    user.require_role(&state, &[Role::Admin])?;
+    let me = user.require_role(&state, &[Role::Admin, Role::SalesManager])?;
     let dir = state.hub.directory();
+    // A manager sees the people of their teams (nested ones included), read-only.
+    let team = (me.role == Role::SalesManager).then(|| dir.team_members(&me.id));
     let (accounts, sessions) = state
         .accounts
         .run(|s| {
@@ -116,6 +124,7 @@ async fn list_users(user: AuthUser, State(state): State<AppState>) -> Result<Jso
     let out = dir
         .users
         .iter()
+        .filter(|u| team.as_ref().is_none_or(|t| t.contains(&u.id)))
         .map(|u| {
             let account = accounts.iter().find(|a| a.user == u.id);
             UserAdminView {
@@ -127,6 +136,7 @@ async fn list_users(user: AuthUser, State(state): State<AppState>) -> Result<Jso
                 disabled: u.disabled || account.is_some_and(|a| a.disabled),
                 has_account: account.is_some(),
                 sessions: sessions.get(&u.id).copied().unwrap_or(0),
+                must_change_password: account.is_some_and(|a| a.must_change_password),
             }
         })
         .collect();
@@ -140,7 +150,21 @@ struct NewUser {
     role: Role,
     #[serde(default)]
     team: Option<TeamId>,
-    password: String,
+    /// Absent: a one-time password is generated and answered once.
+    #[serde(default)]
+    password: Option<String>,
+    /// A given password is one-time unless this is `false`.
+    #[serde(default)]
+    one_time: Option<bool>,
+}
+
+/// A created user, with the generated one-time password (the only time it is shown).
+#[derive(Serialize)]
+struct CreatedUser {
+    #[serde(flatten)]
+    user: User,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    one_time_password: Option<String>,
 }
 
 async fn create_user(
@@ -148,12 +172,14 @@ async fn create_user(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     body: Result<Json<NewUser>, JsonRejection>,
-) -> Result<(StatusCode, Json<User>), ApiError> {
+) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
     admin.require_role(&state, &[Role::Admin])?;
     let Json(req) = body.map_err(json_rejection)?;
     valid_id("id", &req.id)?;
     let name = valid_name("name", &req.name)?;
-    validate_new_password(&req.password)?;
+    if let Some(pw) = &req.password {
+        validate_new_password(pw)?;
+    }
     let dir = state.hub.directory();
     if let Some(t) = &req.team {
         if dir.team(t).is_none() {
@@ -164,8 +190,16 @@ async fn create_user(
     if dir.user(&id).is_some() {
         return Err(ApiError::conflict(format!("user {id} already exists")));
     }
-    let hash = password::hash_async(req.password).await?;
-    let account = Account { user: id.clone(), password_hash: hash, disabled: false, created_at: Utc::now() };
+    let generated = req.password.is_none().then(password::random_password);
+    let one_time = generated.is_some() || req.one_time.unwrap_or(true);
+    let hash = password::hash_async(req.password.or_else(|| generated.clone()).unwrap_or_default()).await?;
+    let account = Account {
+        user: id.clone(),
+        password_hash: hash,
+        disabled: false,
+        created_at: Utc::now(),
+        must_change_password: one_time,
+    };
     state.accounts.run(move |s| s.insert_account(&account)).await?;
     let user = User { id: id.clone(), name, role: req.role, team: req.team, disabled: false };
     let new = user.clone();
@@ -175,7 +209,7 @@ async fn create_user(
         }
     })
     .await?;
-    Ok((StatusCode::CREATED, Json(user)))
+    Ok((StatusCode::CREATED, Json(CreatedUser { user, one_time_password: generated })))
 }
 
 #[derive(Deserialize)]
@@ -186,6 +220,8 @@ struct UserPatch {
     team: Option<Option<TeamId>>,
     disabled: Option<bool>,
     password: Option<String>,
+    /// With `password`: one-time unless `false`.
+    one_time: Option<bool>,
 }
 
 async fn ended_sessions(state: &AppState, user: &UserId, reason: EndReason) -> Result<u64, ApiError> {
@@ -258,28 +294,49 @@ async fn update_user(
         }
     }
     if let Some(pw) = p.password {
-        let hash = password::hash_async(pw).await?;
-        let target = id.clone();
-        state
-            .accounts
-            .run(move |s| match s.account(&target)? {
-                Some(_) => s.set_password_hash(&target, &hash),
-                None => s.insert_account(&Account {
-                    user: target.clone(),
-                    password_hash: hash,
-                    disabled: false,
-                    created_at: Utc::now(),
-                }),
-            })
-            .await?;
-        ended_sessions(&state, &id, EndReason::Revoked).await?;
-        state
-            .audit
-            .append(AuditEvent::new(AuditAction::PasswordChanged, Some(&admin.user)).target(&id).address(addr))
-            .await;
+        set_password(&state, &admin.user, addr, &id, pw, p.one_time.unwrap_or(true)).await?;
     }
     let user = state.hub.directory().user(&id).cloned().ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
     Ok(Json(user))
+}
+
+/// Sets `id`'s password as an admin (creating the account if the directory entry had none), ends their
+/// sessions and audits it.
+async fn set_password(
+    state: &AppState,
+    admin: &UserId,
+    addr: Option<std::net::IpAddr>,
+    id: &UserId,
+    pw: String,
+    one_time: bool,
+) -> Result<(), ApiError> {
+    let hash = password::hash_async(pw).await?;
+    let target = id.clone();
+    state
+        .accounts
+        .run(move |s| match s.account(&target)? {
+            Some(_) => s.set_password_hash(&target, &hash, one_time),
+            None => s.insert_account(&Account {
+                user: target.clone(),
+                password_hash: hash,
+                disabled: false,
+                created_at: Utc::now(),
+                must_change_password: one_time,
+            }),
+        })
+        .await?;
+    ended_sessions(state, id, EndReason::Revoked).await?;
+    state.hub.disconnect_user(id);
+    state
+        .audit
+        .append(
+            AuditEvent::new(AuditAction::PasswordReset, Some(admin))
+                .target(id)
+                .detail(serde_json::json!({ "one_time": one_time }))
+                .address(addr),
+        )
+        .await;
+    Ok(())
 }
 
 async fn revoke_sessions(
@@ -311,4 +368,5 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/users", get(list_users).post(create_user))
         .route("/api/v1/users/{id}", patch(update_user))
         .route("/api/v1/users/{id}/sessions", delete(revoke_sessions))
+        .merge(people::router())
 }

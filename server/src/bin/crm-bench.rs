@@ -187,6 +187,7 @@ async fn prepare(args: &Args, plan: &Plan, data: &std::path::Path) -> anyhow::Re
             password_hash: hash.clone(),
             disabled: false,
             created_at: Utc::now(),
+            must_change_password: false,
         })?;
         let (token, sid) = server::auth::token::new_token();
         accounts.insert_session(&Session {
