@@ -33,6 +33,10 @@ pub struct Session {
     pub user: SessionUser,
     pub index_doc: DocId,
     pub directory_doc: DocId,
+    /// The password was one-time (first run, set by an admin): the relay serves nothing but
+    /// `/api/me/password` until the user sets their own, so the app asks for it before starting.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 #[derive(Deserialize)]

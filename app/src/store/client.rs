@@ -281,6 +281,11 @@ impl ClientStore {
     /// Signs in. A different user than the one whose data this device holds starts from an empty store.
     pub async fn login(self, username: String, password: String) -> Result<Session, StoreError> {
         let s = session::login(&username, &password).await?;
+        self.start_session(s).await
+    }
+
+    /// Starts a session signed in elsewhere (the sign-in page, after a one-time password was replaced).
+    pub async fn start_session(self, s: Session) -> Result<Session, StoreError> {
         let core = self.core();
         socket::stop(&core);
         open_replica(&core, &s).await?;

@@ -1,4 +1,4 @@
-//! The few REST calls pages make directly (export requests): JSON over `fetch` with the session's
+//! The few REST calls pages make directly (export requests, people, audit, one's password): JSON over `fetch` with the session's
 //! bearer token. Everything else goes through the local store and the sync socket; these need the
 //! relay, so "offline" is an error of its own that pages show as such.
 
@@ -76,6 +76,24 @@ pub async fn post<T: DeserializeOwned>(
     body: Option<serde_json::Value>,
 ) -> Result<T, ApiError> {
     parse(&send(token, "POST", path, body.map(|b| b.to_string())).await?)
+}
+
+pub async fn patch<T: DeserializeOwned>(token: &str, path: &str, body: serde_json::Value) -> Result<T, ApiError> {
+    parse(&send(token, "PATCH", path, Some(body.to_string())).await?)
+}
+
+pub async fn delete<T: DeserializeOwned>(token: &str, path: &str) -> Result<T, ApiError> {
+    parse(&send(token, "DELETE", path, None).await?)
+}
+
+/// `GET` answering text (a CSV download).
+pub async fn get_text(token: &str, path: &str) -> Result<String, ApiError> {
+    send(token, "GET", path, None).await
+}
+
+/// Escapes a query-string value.
+pub fn query_value(v: &str) -> String {
+    js_sys::encode_uri_component(v).as_string().unwrap_or_default()
 }
 
 /// Hands `text` to the browser as a file download named `name`.

@@ -36,9 +36,16 @@ pub fn Shell(children: Children) -> impl IntoView {
                 </button>
                 <SyncBadge />
                 <LanguageSwitch />
-                <span class="me" title=move || ctx.me().map(|m| m.name).unwrap_or_default()>
+                <A
+                    href="/profile"
+                    attr:class="me me-link"
+                    attr:title=move || ctx.me().map(|m| m.name).unwrap_or_default()
+                    attr:aria-label=move || {
+                        format!("{}: {}", i18n.t(K::Profile), ctx.me().map(|m| m.name).unwrap_or_default())
+                    }
+                >
                     {move || ctx.me().map(|m| super::ctx::initials(&m.name)).unwrap_or_default()}
-                </span>
+                </A>
                 <button
                     class="icon-button"
                     aria-label=move || i18n.t(K::SignOut)
@@ -91,8 +98,10 @@ fn Nav() -> impl IntoView {
     });
     let secondary_current = move || {
         let p = location.pathname.get();
-        p.starts_with("/exports") || p.starts_with("/settings")
+        p.starts_with("/exports") || p.starts_with("/settings") || p.starts_with("/people") || p.starts_with("/audit")
     };
+    let may_see_people =
+        move || ctx.me().is_some_and(|m| matches!(m.role, crate::domain::Role::Admin | crate::domain::Role::SalesManager));
     view! {
         <nav
             class="nav"
@@ -135,6 +144,21 @@ fn Nav() -> impl IntoView {
                     <span class="nav-label">{move || i18n.t(K::Settings)}</span>
                 </A>
             </Show>
+            // People (admins; managers read their team) and the audit log (admins).
+            <Show when=may_see_people>
+                <A href="/people" attr:class="nav-item nav-secondary"
+                    attr:aria-current=move || location.pathname.get().starts_with("/people").then_some("page")>
+                    <Icon name="people" />
+                    <span class="nav-label">{move || i18n.t(K::People)}</span>
+                </A>
+            </Show>
+            <Show when=may_admin>
+                <A href="/audit" attr:class="nav-item nav-secondary"
+                    attr:aria-current=move || location.pathname.get().starts_with("/audit").then_some("page")>
+                    <Icon name="audit" />
+                    <span class="nav-label">{move || i18n.t(K::AuditLog)}</span>
+                </A>
+            </Show>
             <button
                 class="nav-item nav-more"
                 class:nav-more-current=secondary_current
@@ -158,6 +182,22 @@ fn Nav() -> impl IntoView {
                             <A href="/settings/fields" attr:class="nav-more-item" attr:aria-current=move || location.pathname.get().starts_with("/settings").then_some("page")>
                                 <Icon name="settings" />
                                 <span>{move || i18n.t(K::Settings)}</span>
+                            </A>
+                        </li>
+                    </Show>
+                    <Show when=may_see_people>
+                        <li>
+                            <A href="/people" attr:class="nav-more-item" attr:aria-current=move || location.pathname.get().starts_with("/people").then_some("page")>
+                                <Icon name="people" />
+                                <span>{move || i18n.t(K::People)}</span>
+                            </A>
+                        </li>
+                    </Show>
+                    <Show when=may_admin>
+                        <li>
+                            <A href="/audit" attr:class="nav-more-item" attr:aria-current=move || location.pathname.get().starts_with("/audit").then_some("page")>
+                                <Icon name="audit" />
+                                <span>{move || i18n.t(K::AuditLog)}</span>
                             </A>
                         </li>
                     </Show>
@@ -300,6 +340,8 @@ pub fn Icon(name: &'static str) -> impl IntoView {
         "export" => "M11 3h2v9.2l3.3-3.3 1.4 1.4L12 16l-5.7-5.7 1.4-1.4 3.3 3.3zM4 18h16v2H4z",
         "more" => "M5 10a2 2 0 1 1 0 4 2 2 0 0 1 0-4zm7 0a2 2 0 1 1 0 4 2 2 0 0 1 0-4zm7 0a2 2 0 1 1 0 4 2 2 0 0 1 0-4z",
         "settings" => "M10 2h4l.6 2.6 1.8.8 2.3-1.4 2.8 2.8-1.4 2.3.8 1.8L22 10v4l-2.6.6-.8 1.8 1.4 2.3-2.8 2.8-2.3-1.4-1.8.8L14 22h-4l-.6-2.6-1.8-.8-2.3 1.4-2.8-2.8 1.4-2.3-.8-1.8L2 14v-4l2.6-.6.8-1.8-1.4-2.3 2.8-2.8 2.3 1.4 1.8-.8zm2 6.5a3.5 3.5 0 1 0 0 7 3.5 3.5 0 0 0 0-7z",
+        "people" => "M9 4a3.5 3.5 0 1 1 0 7 3.5 3.5 0 0 1 0-7zm7.5 1a3 3 0 1 1 0 6 3 3 0 0 1 0-6zM9 13c3.9 0 7 1.8 7 4v3H2v-3c0-2.2 3.1-4 7-4zm8.5.2c2.6.3 4.5 1.6 4.5 3.3V20h-4v-3c0-1.5-.2-2.7-.5-3.8z",
+        "audit" => "M6 2h9l5 5v15H6zm8 1.5V8h4.5zM8.5 12v2h9v-2zm0 4v2h9v-2zm0-8v2h4V8z",
         _ => "",
     };
     view! {
