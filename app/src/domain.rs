@@ -39,8 +39,8 @@ mod money;
 pub mod ops;
 pub mod people;
 pub mod records;
-pub mod search;
 pub mod relationship;
+pub mod search;
 mod time;
 mod vocab;
 

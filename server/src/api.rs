@@ -15,8 +15,8 @@
 
 pub mod admin;
 pub mod archive;
-pub mod data_export;
 pub mod audit;
+pub mod data_export;
 pub mod exports;
 pub mod import;
 pub mod numbers;

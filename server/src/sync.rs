@@ -23,9 +23,9 @@ mod conn;
 mod gate;
 mod incoming;
 mod index;
-mod outgoing;
-mod numbers;
 mod local;
+mod numbers;
+mod outgoing;
 mod route;
 mod slot;
 

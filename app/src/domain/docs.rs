@@ -228,7 +228,7 @@ pub fn init_companion<C: Companion>(
     let writer = doc.get_actor().clone();
     doc.set_actor(genesis_actor(&record_id.companion(C::GROUP)));
     let genesis = (|| {
-        reconcile(doc, &C::default()).map_err(reconcile_err)?;
+        reconcile(doc, C::default()).map_err(reconcile_err)?;
         put_head(doc, C::GROUP.as_str(), record_created_at, record_created_by)?;
         let am = |e: automerge::AutomergeError| DomainError::invalid("document", e.to_string());
         doc.put(ROOT, "record", record_id.as_str()).map_err(am)?;

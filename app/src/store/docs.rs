@@ -33,6 +33,8 @@ struct Loaded {
     last_used: u64,
 }
 
+/// Told the new total of unacknowledged edits whenever it changes.
+type PendingListener = Box<dyn Fn(usize)>;
 /// The loaded documents and the storage under them.
 pub struct DocStore<S> {
     storage: S,
@@ -51,7 +53,7 @@ pub struct DocStore<S> {
     /// Whether `pending` changed since it was last written to storage.
     pending_dirty: Cell<bool>,
     /// Told the new total whenever it changes (the sync badge's count).
-    on_pending: RefCell<Option<Box<dyn Fn(usize)>>>,
+    on_pending: RefCell<Option<PendingListener>>,
 }
 
 /// Hex strings of `heads`, sorted (the form kept in [`DocMeta::heads`]).

@@ -251,7 +251,7 @@ impl<S: Storage> Replica<S> {
         if !self.docs.load(record).await? {
             return Ok(None);
         }
-        let head = self.docs.read(record, |d| docs::read_head(d)).transpose()?;
+        let head = self.docs.read(record, docs::read_head).transpose()?;
         Ok(head.map(|h| (h.created_at, h.created_by)))
     }
 

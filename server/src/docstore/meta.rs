@@ -57,7 +57,10 @@ impl DocMeta {
                 Some(DocKind::Record(RecordKind::Opportunity | RecordKind::Customer)) => text("number"),
                 _ => None,
             },
-            archived: matches!(automerge::ReadDoc::get(doc, automerge::ROOT, "archived"), Ok(Some((automerge::Value::Object(_), _)))),
+            archived: matches!(
+                automerge::ReadDoc::get(doc, automerge::ROOT, "archived"),
+                Ok(Some((automerge::Value::Object(_), _)))
+            ),
         }
     }
 }

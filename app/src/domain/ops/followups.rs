@@ -141,7 +141,7 @@ pub fn deal_timeline<'a>(
         }
         out.push(TimelineEntry { at: f.at, kind, text: text.to_string(), by: Some(f.by.clone()), activity: None });
     }
-    out.sort_by(|a, b| b.at.cmp(&a.at));
+    out.sort_by_key(|e| std::cmp::Reverse(e.at));
     out
 }
 

@@ -48,8 +48,8 @@ impl Default for RelationshipRules {
             visits: VisitIntervals { key: 30, normal: 90, low_frequency: 180 },
             tiers: TierRules {
                 currency: "CNY".into(),
-                key_lifetime: 1_000_000_00,
-                key_last_year: 300_000_00,
+                key_lifetime: 100_000_000,
+                key_last_year: 30_000_000,
                 low_last_year: 1,
             },
         }

@@ -100,8 +100,9 @@ fn Nav() -> impl IntoView {
         let p = location.pathname.get();
         p.starts_with("/exports") || p.starts_with("/settings") || p.starts_with("/people") || p.starts_with("/audit")
     };
-    let may_see_people =
-        move || ctx.me().is_some_and(|m| matches!(m.role, crate::domain::Role::Admin | crate::domain::Role::SalesManager));
+    let may_see_people = move || {
+        ctx.me().is_some_and(|m| matches!(m.role, crate::domain::Role::Admin | crate::domain::Role::SalesManager))
+    };
     view! {
         <nav
             class="nav"

@@ -84,7 +84,8 @@ pub fn AuditPage() -> impl IntoView {
     let i18n = I18n::use_i18n();
     let ctx = Ctx::use_ctx();
     let token = move || ctx.store.session().with_untracked(|s| s.as_ref().map(|s| s.token.clone())).unwrap_or_default();
-    let (actor, action, target) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let (actor, action, target) =
+        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
     let (since, until) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let entries = RwSignal::new(Vec::<Entry>::new());
     let next = RwSignal::new(None::<i64>);
@@ -92,7 +93,11 @@ pub fn AuditPage() -> impl IntoView {
     let loading = RwSignal::new(false);
     let query = move || {
         let mut q = Vec::new();
-        for (k, v) in [("actor", actor.get_untracked()), ("action", action.get_untracked()), ("target", target.get_untracked().trim().to_string())] {
+        for (k, v) in [
+            ("actor", actor.get_untracked()),
+            ("action", action.get_untracked()),
+            ("target", target.get_untracked().trim().to_string()),
+        ] {
             if !v.is_empty() {
                 q.push(format!("{k}={}", query_value(&v)));
             }
@@ -164,7 +169,9 @@ pub fn AuditPage() -> impl IntoView {
                 return Some(view! { <A href=format!("/r/{id}")>{v.title().to_string()}</A> }.into_any());
             }
         }
-        let name = ctx.directory().with_untracked(|d| d.as_ref().and_then(|d| d.user(&crate::domain::UserId::new(t.clone())).map(|u| u.name.clone())));
+        let name = ctx.directory().with_untracked(|d| {
+            d.as_ref().and_then(|d| d.user(&crate::domain::UserId::new(t.clone())).map(|u| u.name.clone()))
+        });
         Some(view! { <span>{name.map(|n| format!("{n} ({t})")).unwrap_or(t)}</span> }.into_any())
     };
     let apply = move |ev: leptos::ev::SubmitEvent| {
@@ -177,15 +184,15 @@ pub fn AuditPage() -> impl IntoView {
             <Show when=is_admin fallback=move || view! { <p class="notice">{i18n.t(K::AuditNotAllowed)}</p> }>
                 <form class="card audit-filters" on:submit=apply aria-label=move || i18n.t(K::Filters)>
                     <crate::ui::components::form::FormSelect name="audit-actor" label=Signal::derive(move || i18n.t(K::Person).to_string())
-                        value=actor options=Signal::derive(user_options) error=Signal::derive(|| None) />
+                        value=actor options=Signal::derive(user_options) error=Signal::derive(|| None::<String>) />
                     <crate::ui::components::form::FormSelect name="audit-action" label=Signal::derive(move || i18n.t(K::Action).to_string())
-                        value=action options=Signal::derive(action_options) error=Signal::derive(|| None) />
+                        value=action options=Signal::derive(action_options) error=Signal::derive(|| None::<String>) />
                     <crate::ui::components::form::FormInput name="audit-target" label=Signal::derive(move || i18n.t(K::RecordOrPerson).to_string())
-                        value=target error=Signal::derive(|| None) />
+                        value=target error=Signal::derive(|| None::<String>) />
                     <crate::ui::components::form::FormInput name="audit-since" label=Signal::derive(move || i18n.t(K::FromDate).to_string())
-                        value=since error=Signal::derive(|| None) input_type="date" />
+                        value=since error=Signal::derive(|| None::<String>) input_type="date" />
                     <crate::ui::components::form::FormInput name="audit-until" label=Signal::derive(move || i18n.t(K::ToDate).to_string())
-                        value=until error=Signal::derive(|| None) input_type="date" />
+                        value=until error=Signal::derive(|| None::<String>) input_type="date" />
                     <div class="actions">
                         <button type="submit" class="primary">{move || i18n.t(K::ApplyFilters)}</button>
                         <button type="button" on:click=download>{move || i18n.t(K::DownloadCsv)}</button>

@@ -4,19 +4,16 @@
 //! list shows. Risky moves (winning, skipping stages) ask first.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 mod column;
 
 use self::column::Column;
 use super::new_record::NewButton;
 use crate::domain::ops::{move_risk, MoveRisk};
-use crate::domain::{
-    totals_by_currency, Directory, DocId, OpportunityStatus, OpportunityView, RecordKind, RecordView, StageId, UserId,
-};
+use crate::domain::{Directory, DocId, OpportunityStatus, OpportunityView, RecordKind, RecordView, StageId, UserId};
 use crate::i18n::{I18n, K};
 use crate::ui::components::confirm::{Action, Ask, Confirm};
-use crate::ui::components::ctx::{date_input_value, now, Ctx};
+use crate::ui::components::ctx::{date_input_value, Ctx};
 use std::sync::Arc;
 
 /// The id of the board's extra column of lost and closed deals (not a pipeline stage).

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use self::draft::{Built, Draft, Env, Errors};
 use super::list::status_text;
 use crate::domain::ops::{CUSTOMER_PREFIX, OPPORTUNITY_PREFIX};
-use crate::domain::{CustomerTier, DocId, FieldId, LeadSource, RecordKind, RecordView, UserId};
+use crate::domain::{CustomerTier, DocId, FieldId, LeadSource, RecordKind, UserId};
 use crate::i18n::{I18n, K};
 use crate::store::{ClientStore, StoreError};
 use crate::ui::components::ctx::{now, Ctx};

@@ -52,7 +52,8 @@ pub struct PeopleCtx {
 pub fn PeoplePage() -> impl IntoView {
     let i18n = I18n::use_i18n();
     let ctx = Ctx::use_ctx();
-    let token = Signal::derive(move || ctx.store.session().with(|s| s.as_ref().map(|s| s.token.clone())).unwrap_or_default());
+    let token =
+        Signal::derive(move || ctx.store.session().with(|s| s.as_ref().map(|s| s.token.clone())).unwrap_or_default());
     let is_admin = Signal::derive(move || ctx.me().is_some_and(|m| m.role == Role::Admin));
     let pc = PeopleCtx { token, is_admin, reload: RwSignal::new(0), passwords: RwSignal::new(Vec::new()) };
     let users = LocalResource::new(move || {

@@ -39,7 +39,8 @@ pub fn role_label(role: Role) -> K {
 pub fn ProfilePage() -> impl IntoView {
     let i18n = I18n::use_i18n();
     let ctx = Ctx::use_ctx();
-    let token = Signal::derive(move || ctx.store.session().with(|s| s.as_ref().map(|s| s.token.clone())).unwrap_or_default());
+    let token =
+        Signal::derive(move || ctx.store.session().with(|s| s.as_ref().map(|s| s.token.clone())).unwrap_or_default());
     let team_name = move || {
         let me = ctx.me()?;
         let team = me.team?;
@@ -53,9 +54,7 @@ pub fn ProfilePage() -> impl IntoView {
         let token = token.get_untracked();
         async move { api::get::<Vec<MySession>>(&token, "/api/me/sessions").await }
     });
-    let others = move || {
-        sessions.get().and_then(|r| r.ok()).map(|l| l.iter().filter(|s| !s.current).count())
-    };
+    let others = move || sessions.get().and_then(|r| r.ok()).map(|l| l.iter().filter(|s| !s.current).count());
     let message = RwSignal::new(None::<String>);
     let sign_out_others = move |_| {
         let token = token.get_untracked();

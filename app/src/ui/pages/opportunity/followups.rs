@@ -17,7 +17,7 @@ pub fn FollowUpTimeline(id: DocId, opp: Memo<Option<OpportunityView>>) -> impl I
     let ctx = Ctx::use_ctx();
     let activities = ctx.store.records(RecordKind::Activity);
     // One entry per logged activity (domain::ops::deal_timeline), kinds through the string table.
-    let items = move || {
+    let items = Signal::derive(move || {
         let follow_ups = opp.with(|o| o.as_ref().map(|o| o.base.follow_ups.clone())).unwrap_or_default();
         activities.with(|vs| {
             let linked = vs.iter().filter_map(|v| match v {
@@ -26,14 +26,15 @@ pub fn FollowUpTimeline(id: DocId, opp: Memo<Option<OpportunityView>>) -> impl I
             });
             deal_timeline(&follow_ups, linked)
         })
-    };
+    });
     view! {
-        <Show when=move || items().is_empty()>
+        <Show when=move || items.with(|i| i.is_empty())>
             <p class="muted empty-note">{move || i18n.t(K::NothingLogged)}</p>
         </Show>
         <ol class="timeline">
             {move || {
-                items()
+                items
+                    .get()
                     .into_iter()
                     .map(|e| {
                         let when = i18n.date(e.at);

@@ -39,10 +39,12 @@ pub fn BulkForm(pc: PeopleCtx) -> impl IntoView {
         }
         ctx.directory().with(|d| d.as_ref().map(|d| parse_roster(&t, d)))
     });
-    let ready = move || parsed.with(|p| match p {
-        Some(Ok(people)) => people.len(),
-        _ => 0,
-    });
+    let ready = move || {
+        parsed.with(|p| match p {
+            Some(Ok(people)) => people.len(),
+            _ => 0,
+        })
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if ready() == 0 || busy.get_untracked() {
@@ -52,8 +54,12 @@ pub fn BulkForm(pc: PeopleCtx) -> impl IntoView {
         error.set(None);
         let (token, roster) = (pc.token.get_untracked(), text.get_untracked());
         spawn_local(async move {
-            let r = api::post::<serde_json::Value>(&token, "/api/v1/users/bulk", Some(serde_json::json!({ "roster": roster })))
-                .await;
+            let r = api::post::<serde_json::Value>(
+                &token,
+                "/api/v1/users/bulk",
+                Some(serde_json::json!({ "roster": roster })),
+            )
+            .await;
             busy.set(false);
             match r {
                 Ok(v) => {

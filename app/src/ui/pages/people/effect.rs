@@ -54,7 +54,10 @@ pub fn sentences(i18n: I18n, dir: &Directory, c: &AccessChange) -> Vec<String> {
     let who = dir.user(&c.user).map(|u| u.name.clone()).unwrap_or_else(|| c.user.to_string());
     let what = match c.seen.group {
         None => i18n.t(kind_word(c.seen.kind)).to_string(),
-        Some(g) => i18n.t(K::WordGroupOf).replace("{group}", i18n.t(group_word(g))).replace("{kind}", i18n.t(kind_word(c.seen.kind))),
+        Some(g) => i18n
+            .t(K::WordGroupOf)
+            .replace("{group}", i18n.t(group_word(g)))
+            .replace("{kind}", i18n.t(kind_word(c.seen.kind))),
     };
     let mut out = Vec::new();
     for (n, key) in [(c.gained, K::EffectGain), (c.lost, K::EffectLose)] {

@@ -62,11 +62,14 @@ pub fn TeamsSection(pc: PeopleCtx) -> impl IntoView {
     let ctx = Ctx::use_ctx();
     // `None`: closed; `Some(None)`: a new team; `Some(Some(id))`: editing that team.
     let editing = RwSignal::new(None::<Option<TeamId>>);
-    let teams = Signal::derive(move || ctx.directory().with(|d| d.as_ref().map(|d| d.teams.clone()).unwrap_or_default()));
+    let teams =
+        Signal::derive(move || ctx.directory().with(|d| d.as_ref().map(|d| d.teams.clone()).unwrap_or_default()));
     let name_of = move |id: &Option<UserId>| id.as_ref().map(|u| ctx.user_name(u)).unwrap_or_default();
     let team_of = move |id: &Option<TeamId>| {
         id.as_ref()
-            .map(|t| ctx.directory().with(|d| d.as_ref().and_then(|d| d.team(t)).map(|t| t.name.clone())).unwrap_or_default())
+            .map(|t| {
+                ctx.directory().with(|d| d.as_ref().and_then(|d| d.team(t)).map(|t| t.name.clone())).unwrap_or_default()
+            })
             .unwrap_or_default()
     };
     view! {
@@ -117,10 +120,13 @@ pub fn TeamsSection(pc: PeopleCtx) -> impl IntoView {
 fn TeamEditor(pc: PeopleCtx, team: Option<TeamId>, on_close: Callback<()>) -> impl IntoView {
     let i18n = I18n::use_i18n();
     let ctx = Ctx::use_ctx();
-    let existing = team.as_ref().and_then(|t| ctx.directory().with_untracked(|d| d.as_ref().and_then(|d| d.team(t)).cloned()));
+    let existing =
+        team.as_ref().and_then(|t| ctx.directory().with_untracked(|d| d.as_ref().and_then(|d| d.team(t)).cloned()));
     let name = RwSignal::new(existing.as_ref().map(|t| t.name.clone()).unwrap_or_default());
-    let manager = RwSignal::new(existing.as_ref().and_then(|t| t.manager.as_ref()).map(|m| m.to_string()).unwrap_or_default());
-    let parent = RwSignal::new(existing.as_ref().and_then(|t| t.parent.as_ref()).map(|p| p.to_string()).unwrap_or_default());
+    let manager =
+        RwSignal::new(existing.as_ref().and_then(|t| t.manager.as_ref()).map(|m| m.to_string()).unwrap_or_default());
+    let parent =
+        RwSignal::new(existing.as_ref().and_then(|t| t.parent.as_ref()).map(|p| p.to_string()).unwrap_or_default());
     let name_err = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<String>);
     let id = StoredValue::new(team.clone());
@@ -148,7 +154,9 @@ fn TeamEditor(pc: PeopleCtx, team: Option<TeamId>, on_close: Callback<()>) -> im
         let (m, p) = (opt(manager.get_untracked(), |s| s), opt(parent.get_untracked(), |s| s));
         let token = pc.token.get_untracked();
         let req = match id.get_value() {
-            Some(t) => ("PATCH", format!("/api/v1/teams/{t}"), serde_json::json!({ "name": n, "manager": m, "parent": p })),
+            Some(t) => {
+                ("PATCH", format!("/api/v1/teams/{t}"), serde_json::json!({ "name": n, "manager": m, "parent": p }))
+            }
             None => {
                 let t = ctx.directory().with_untracked(|d| d.as_ref().map(|d| team_id_for(&n, d)));
                 let t = t.unwrap_or_else(|| TeamId::new("team"));
@@ -182,10 +190,10 @@ fn TeamEditor(pc: PeopleCtx, team: Option<TeamId>, on_close: Callback<()>) -> im
                 error=name_err required=true />
             <FormSelect name="team-manager" label=Signal::derive(move || i18n.t(K::Manager).to_string()) value=manager
                 options=Signal::derive(move || ctx.directory().with(|d| manager_options(i18n, d.as_ref())))
-                error=Signal::derive(|| None) />
+                error=Signal::derive(|| None::<String>) />
             <FormSelect name="team-parent" label=Signal::derive(move || i18n.t(K::ParentTeam).to_string()) value=parent
                 options=Signal::derive(move || ctx.directory().with(|d| parent_options(i18n, d.as_ref(), except.as_ref())))
-                error=Signal::derive(|| None) />
+                error=Signal::derive(|| None::<String>) />
             <EffectPreview after=after />
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <div class="actions">

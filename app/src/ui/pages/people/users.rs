@@ -143,7 +143,8 @@ fn UserEditor(pc: PeopleCtx, row: UserRow, on_close: Callback<()>) -> impl IntoV
     let reset = {
         let (path, id, name) = (path.clone(), id.clone(), row.name.clone());
         move |_| {
-            let (token, path, id, name) = (pc.token.get_untracked(), format!("{path}/password"), id.clone(), name.clone());
+            let (token, path, id, name) =
+                (pc.token.get_untracked(), format!("{path}/password"), id.clone(), name.clone());
             run(Box::pin(async move {
                 let v: serde_json::Value = api::post(&token, &path, None).await?;
                 let pw = v["one_time_password"].as_str().unwrap_or_default().to_string();
@@ -161,10 +162,10 @@ fn UserEditor(pc: PeopleCtx, row: UserRow, on_close: Callback<()>) -> impl IntoV
         <form class="editor" on:submit=save aria-label=heading.clone()>
             <h3>{heading.clone()}</h3>
             <FormSelect name="edit-role" label=Signal::derive(move || i18n.t(K::Role).to_string()) value=role
-                options=Signal::derive(move || role_options(i18n)) error=Signal::derive(|| None) />
+                options=Signal::derive(move || role_options(i18n)) error=Signal::derive(|| None::<String>) />
             <FormSelect name="edit-team" label=Signal::derive(move || i18n.t(K::Team).to_string()) value=team
                 options=Signal::derive(move || ctx.directory().with(|d| team_options(i18n, d.as_ref())))
-                error=Signal::derive(|| None) />
+                error=Signal::derive(|| None::<String>) />
             <label class="check">
                 <input type="checkbox" prop:checked=move || enabled.get()
                     on:change=move |e| enabled.set(event_target_checked(&e)) />
@@ -245,10 +246,10 @@ pub fn NewUserForm(pc: PeopleCtx) -> impl IntoView {
                 <FormInput name="new-user-name" label=Signal::derive(move || i18n.t(K::Name).to_string()) value=name
                     error=name_err required=true />
                 <FormSelect name="new-user-role" label=Signal::derive(move || i18n.t(K::Role).to_string()) value=role
-                    options=Signal::derive(move || role_options(i18n)) error=Signal::derive(|| None) />
+                    options=Signal::derive(move || role_options(i18n)) error=Signal::derive(|| None::<String>) />
                 <FormSelect name="new-user-team" label=Signal::derive(move || i18n.t(K::Team).to_string()) value=team
                     options=Signal::derive(move || ctx.directory().with(|d| team_options(i18n, d.as_ref())))
-                    error=Signal::derive(|| None) />
+                    error=Signal::derive(|| None::<String>) />
                 <EffectPreview after=after />
                 {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                 <button type="submit" class="primary">{move || i18n.t(K::AddPerson)}</button>
