@@ -85,7 +85,7 @@ mod tests {
     const NOW: Timestamp = Timestamp(1_767_225_600_000);
 
     fn meta(owner: Option<&str>) -> RecordMeta {
-        RecordMeta { kind: RecordKind::Opportunity, owner: owner.map(u), customer_owner: None }
+        RecordMeta { kind: RecordKind::Opportunity, owner: owner.map(u), customer_owner: None, linked: Vec::new() }
     }
 
     #[test]
