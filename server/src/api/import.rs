@@ -238,12 +238,15 @@ async fn import_csv(
     let body = match body {
         Ok(b) => b,
         Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return Ok(error(
+            let mut res = error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
                 format!("the file is larger than {} MiB; split it", MAX_IMPORT_BYTES / (1024 * 1024)),
                 None,
-            ))
+            );
+            // The rest of the body was never read: this connection cannot carry another request.
+            res.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
+            return Ok(res);
         }
         Err(rej) => return Err(ApiError::bad_request(rej.body_text())),
     };

@@ -190,7 +190,7 @@ mod tests {
     }
 
     fn ip(n: u32) -> Option<IpAddr> {
-        Some(IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + n)))
+        Some(IpAddr::V4(std::net::Ipv4Addr::from(0x0a01_0000 + n)))
     }
 
     #[test]
