@@ -49,7 +49,7 @@ async fn customer_and_deal(s: &TestServer, rep1: &str) -> (String, String) {
     let body = json!({
         "name": "Tea packaging line",
         "customer": c["id"],
-        "expected_close": 1_790_000_000_000_i64,
+        "expected_close": chrono::Utc::now().timestamp_millis() + 30 * 86_400_000,
         "money": {"expected_amount": {"amount_minor": 1_250_000, "currency": "CNY"}},
     });
     let (status, o) = s.post("/api/v1/opportunities", Some(rep1), body).await;

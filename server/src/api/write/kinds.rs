@@ -75,15 +75,10 @@ fn follow_owner_team<R: Record>(dir: &Directory, rec: &mut R, body: &Map<String,
     Ok(())
 }
 
-/// Human-readable numbers in use for `kind` (deals, customers).
-async fn numbers(state: &AppState, kind: RecordKind) -> Result<Vec<String>, WriteError> {
-    let mut out = Vec::new();
-    for (id, _) in state.hub.list(kind).await? {
-        if let Some(doc) = state.hub.load(&id).await? {
-            out.extend(autosurgeon::hydrate_prop::<_, String, _, _>(&doc, automerge::ROOT, "number").ok());
-        }
-    }
-    Ok(out)
+/// A fresh number from the company's counter, issued to the writer, so the number gate accepts it.
+async fn issue_number(state: &AppState, me: &UserId, prefix: &str, now: Timestamp) -> Result<String, WriteError> {
+    let block = state.hub.reserve_numbers(me, prefix, now, 1).await?;
+    Ok(ops::format_number(prefix, block.year, block.first))
 }
 
 /// The maintainer of the customer a record links to, as the policy needs it.
@@ -153,11 +148,7 @@ pub async fn create(
             }
             let number = match body.get("number").and_then(Value::as_str) {
                 Some(n) => n.to_string(),
-                None => ops::next_number(
-                    ops::OPPORTUNITY_PREFIX,
-                    now,
-                    numbers(ctx.state, kind).await?.iter().map(String::as_str),
-                ),
+                None => issue_number(ctx.state, me, ops::OPPORTUNITY_PREFIX, now).await?,
             };
             let opp =
                 Opportunity::new(required_str(body, "name")?, &number, &stage, owner, me, now, dir).map_err(dom)?;
@@ -169,11 +160,7 @@ pub async fn create(
         RecordKind::Customer => {
             let number = match body.get("number").and_then(Value::as_str) {
                 Some(n) => n.to_string(),
-                None => ops::next_number(
-                    ops::CUSTOMER_PREFIX,
-                    now,
-                    numbers(ctx.state, kind).await?.iter().map(String::as_str),
-                ),
+                None => issue_number(ctx.state, me, ops::CUSTOMER_PREFIX, now).await?,
             };
             let (_, meta) =
                 main!(Customer::new(required_str(body, "name")?, &number, owner, me, now).map_err(dom)?, &[]);
