@@ -39,6 +39,7 @@ mod money;
 pub mod ops;
 pub mod people;
 pub mod records;
+#[allow(clippy::inconsistent_digit_grouping)] // money literals read as yuan_fen: 5_000_00
 pub mod relationship;
 pub mod search;
 mod time;

@@ -60,7 +60,6 @@ pub fn VirtualList(
             class="vlist"
             role="list"
             aria-label=move || label.get()
-            aria-rowcount=move || count.get()
             on:scroll=move |_| {
                 if let Some(el) = scroller.get_untracked() {
                     scroll_top.set(el.scroll_top() as f64);
@@ -77,6 +76,8 @@ pub fn VirtualList(
                                 <div
                                     class="vlist-row"
                                     role="listitem"
+                                    aria-setsize=move || count.get()
+                                    aria-posinset=i + 1
                                     style:transform=format!("translateY({}px)", i as f64 * row_height)
                                     style:height=format!("{row_height}px")
                                 >

@@ -212,7 +212,7 @@ pub fn BoardPage() -> impl IntoView {
                     </select>
                 </div>
             </header>
-            <div class="board">
+            <div class="board" tabindex="0" role="region" aria-label=move || i18n.t(K::Pipeline)>
                 {move || {
                     let dir = ctx.directory().get().unwrap_or_default();
                     dir.stages
