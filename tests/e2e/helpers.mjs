@@ -99,7 +99,7 @@ export async function axeScan(page, { what = page.url(), exclude = [] } = {}) {
 
 export async function shot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  const path = join(SCREENSHOTS, name);
+  const path = join(SCREENSHOTS, /\.(png|jpe?g)$/.test(name) ? name : `${name}.png`);
   await page.screenshot({ path });
   return path;
 }

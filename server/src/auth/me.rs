@@ -92,7 +92,7 @@ async fn my_sessions(user: AuthUser, State(state): State<AppState>) -> Result<Js
     let now = Utc::now();
     let mut list = state.accounts.run(move |s| s.sessions_of(&id)).await?;
     list.retain(|s| s.expires_at > now);
-    list.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    list.sort_by_key(|s| std::cmp::Reverse(s.created_at));
     Ok(Json(
         list.into_iter()
             .map(|s| MySession {
