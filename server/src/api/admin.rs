@@ -339,6 +339,15 @@ async fn set_password(
     Ok(())
 }
 
+/// The user named in a path, or 404 if the directory has no such user.
+pub(super) fn known_user(state: &AppState, id: String) -> Result<UserId, ApiError> {
+    let id = UserId::new(id);
+    if state.hub.directory().user(&id).is_none() {
+        return Err(ApiError::not_found(format!("no user {id}")));
+    }
+    Ok(id)
+}
+
 async fn revoke_sessions(
     admin: AuthUser,
     State(state): State<AppState>,
@@ -346,10 +355,7 @@ async fn revoke_sessions(
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     admin.require_role(&state, &[Role::Admin])?;
-    let id = UserId::new(id);
-    if state.hub.directory().user(&id).is_none() {
-        return Err(ApiError::not_found(format!("no user {id}")));
-    }
+    let id = known_user(&state, id)?;
     let n = ended_sessions(&state, &id, EndReason::Revoked).await?;
     state
         .audit

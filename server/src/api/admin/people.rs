@@ -20,7 +20,7 @@ use app::domain::{
     Role, User, UserId,
 };
 
-use super::{change_directory, set_password};
+use super::{change_directory, known_user, set_password};
 use crate::{
     accounts::Account,
     auth::{password, AuthUser, ClientAddr},
@@ -128,10 +128,7 @@ async fn reset_password(
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     admin.require_role(&state, &[Role::Admin])?;
-    let id = UserId::new(id);
-    if state.hub.directory().user(&id).is_none() {
-        return Err(ApiError::not_found(format!("no user {id}")));
-    }
+    let id = known_user(&state, id)?;
     if id == admin.user {
         return Err(ApiError::conflict("change your own password on your profile page"));
     }
