@@ -35,21 +35,21 @@ export function watchErrors(page) {
   return errors;
 }
 
-/** Signs in through the form and waits for the app shell. */
+/** Signs in through the form and waits for the app shell (in English, or in Chinese for a zh-CN browser). */
 export async function signIn(page, base, username) {
   await page.goto(base + '/');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill('demo');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Main navigation' }).waitFor();
+  await page.getByLabel(/^(Username|用户名)$/).fill(username);
+  await page.getByLabel(/^(Password|密码)$/).fill('demo');
+  await page.getByRole('button', { name: /^(Sign in|登录)$/ }).click();
+  await page.getByRole('navigation', { name: /^(Main navigation|主导航)$/ }).waitFor();
 }
 
 export function syncBadge(page) {
-  return page.getByRole('status', { name: 'Sync state' });
+  return page.getByRole('status', { name: /^(Sync state|同步状态)$/ });
 }
 
 export async function waitUpToDate(page, timeout = 20_000) {
-  await syncBadge(page).filter({ hasText: 'Up to date' }).waitFor({ timeout });
+  await syncBadge(page).filter({ hasText: /Up to date|已同步/ }).waitFor({ timeout });
 }
 
 /** Polls `fn` until it returns a truthy value (returned) or throws after `timeout` ms. */

@@ -84,8 +84,7 @@ impl DocStore for MemoryStore {
     ) -> Result<NumberBlock, StoreError> {
         let mut n = self.numbers.lock().unwrap_or_else(|e| e.into_inner());
         let next = n.next.entry((prefix.to_string(), year)).or_insert(1);
-        let first = (*next).max(floor.saturating_add(1));
-        let block = NumberBlock { prefix: prefix.to_string(), year, first, last: first + count.max(1) - 1 };
+        let block = NumberBlock::issue(prefix, year, *next, floor, count);
         *next = block.last + 1;
         n.issued.push(IssuedBlock { user: user.clone(), block: block.clone() });
         Ok(block)

@@ -192,18 +192,18 @@ fn run_op(tx: &rusqlite::Transaction<'_>, op: &Op) -> Result<u64, rusqlite::Erro
                     |r| r.get(0),
                 )
                 .optional()?;
-            let first = next.unwrap_or(1).max(i64::from(*floor) + 1);
-            let last = first + i64::from((*count).max(1)) - 1;
+            let next = next.map_or(1, |n| u32::try_from(n).unwrap_or(u32::MAX));
+            let b = NumberBlock::issue(prefix, *year, next, *floor, *count);
             tx.execute(
                 "INSERT INTO number_counters (prefix, year, next) VALUES (?1, ?2, ?3)
                  ON CONFLICT (prefix, year) DO UPDATE SET next = ?3",
-                params![prefix, year, last + 1],
+                params![prefix, year, i64::from(b.last) + 1],
             )?;
             tx.execute(
                 "INSERT INTO number_blocks (prefix, year, first, last, user) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![prefix, year, first, last, user.as_str()],
+                params![prefix, year, b.first, b.last, user.as_str()],
             )?;
-            Ok(first as u64)
+            Ok(u64::from(b.first))
         }
         Op::Compact { id, snapshot, upto_seq } => {
             tx.execute("DELETE FROM doc_chunks WHERE doc = ?1 AND seq <= ?2", params![id.as_str(), *upto_seq as i64])?;
@@ -377,7 +377,8 @@ impl DocStore for SqliteStore {
     ) -> Result<NumberBlock, StoreError> {
         let op = Op::Reserve { user: user.clone(), prefix: prefix.to_string(), year, floor, count };
         let first = self.submit(op)? as u32;
-        Ok(NumberBlock { prefix: prefix.to_string(), year, first, last: first + count.max(1) - 1 })
+        // The writer issued `first..`: the same block, from the same rule.
+        Ok(NumberBlock::issue(prefix, year, first, 0, count))
     }
 
     fn issued_numbers(&self) -> Result<Vec<IssuedBlock>, StoreError> {

@@ -68,6 +68,13 @@ pub struct NumberBlock {
 }
 
 impl NumberBlock {
+    /// The block of `count` (at least one) numbers a counter standing at `next` issues, never at or below
+    /// `floor` (the highest number already stored); the counter then stands at `block.last + 1`.
+    pub fn issue(prefix: &str, year: i32, next: u32, floor: u32, count: u32) -> Self {
+        let first = next.max(1).max(floor.saturating_add(1));
+        NumberBlock { prefix: prefix.to_string(), year, first, last: first.saturating_add(count.max(1) - 1) }
+    }
+
     /// Does this block hold `number`?
     pub fn contains(&self, number: &str) -> bool {
         parse_number(number)
@@ -185,6 +192,18 @@ mod tests {
 
     fn now() -> Timestamp {
         Timestamp::parse("t", "2026-05-01").unwrap()
+    }
+
+    #[test]
+    fn a_block_starts_above_the_counter_and_the_stored_numbers() {
+        let b = NumberBlock::issue("CUS", 2026, 1, 0, 50);
+        assert_eq!((b.first, b.last), (1, 50));
+        // Numbers stored before the counter existed (floor) are skipped.
+        let b = NumberBlock::issue("CUS", 2026, 1, 12, 50);
+        assert_eq!((b.first, b.last), (13, 62));
+        let b = NumberBlock::issue("CUS", 2026, 63, 12, 0);
+        assert_eq!((b.first, b.last), (63, 63), "at least one number");
+        assert!(b.contains("CUS-2026-0063") && !b.contains("CUS-2026-0062"));
     }
 
     fn block(prefix: &str, first: u32, last: u32) -> NumberBlock {

@@ -253,7 +253,7 @@ pub fn ExportsPage() -> impl IntoView {
                                        }
                                    })}
                                    {r.decided_by.clone().map(|d| view! {
-                                       <span class="muted small">{move || i18n.t(K::DecidedBy)}": "{ctx.user_name(&d)}</span>
+                                       <span class="muted small">{move || i18n.t(K::DecidedBy)}": "{move || ctx.user_name(&d)}</span>
                                    })}
                                </li>
                            </For>
@@ -269,7 +269,11 @@ pub fn ExportsPage() -> impl IntoView {
                                <For each=move || others.get() key=|r| (r.id, r.status.clone()) let:r>
                                    <li class="export-item">
                                        <div class="export-main">
-                                           <strong>{ctx.user_name(&r.requested_by)}</strong>
+                                           <strong>{
+    // Tracked: right after signing in the directory may not be read yet (the id would stay).
+    let who = r.requested_by.clone();
+    move || ctx.user_name(&who)
+    }</strong>
                                            <span>{
     let k = kind_label(&r.kind);
     move || i18n.t(k)
