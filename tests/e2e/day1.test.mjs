@@ -5,6 +5,7 @@
 // changes waiting to sync while offline. Screenshots of each changed page go to tests/e2e/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateAutomergeUrl } from '@automerge/automerge-repo';
 import {
   startServer, launch, newContext, signIn, waitUpToDate, syncBadge, eventually, rest, items, watchErrors, shot, axeScan,
   PHONE,
@@ -61,7 +62,7 @@ test("the account manager's list and board count the same deals; lost deals are 
   await context.close();
 });
 
-test('the board fits 1366 px, counts say "1 deal", and a jump to won asks first', { todo: "unverified after the won-badge contrast fix: see issue 8's note" }, async () => {
+test('the board fits 1366 px, counts say "1 deal", and a jump to won asks first', async () => {
   const { context, page, errors } = await open('rep1');
   await page.goto(server.url + '/board');
   const won = column(page, 'Contract signed');
@@ -109,7 +110,7 @@ test('the board fits 1366 px, counts say "1 deal", and a jump to won asks first'
   await phone.context.close();
 });
 
-test('a logged call shows once, translated, and is stored without a prefix; its page shows customer and next step', { todo: "fails: the log-a-call form is not found by its label: see issue 8's note" }, async () => {
+test('a logged call shows once, translated, and is stored without a prefix; its page shows customer and next step', async () => {
   const deals = items((await rest(server.url, 'rep1', '/api/v1/opportunities')).body)
     .filter((o) => o.owner === 'rep1' && o.status === 'active' && o.customer);
   const deal = deals.find((o) => (o.follow_ups ?? []).length === 0) ?? deals[0];
@@ -195,8 +196,10 @@ test('an admin on a phone reaches exports and settings; unknown addresses say "p
     await page.getByRole('link', { name: 'Go to Today' }).waitFor();
   }
   await shot(page, 'day1-not-found-phone.png');
-  // A record id this device does not have is still "not on this device", not "page not found".
-  await page.goto(`${server.url}/r/3zzRhaJsNE7fHuMJCAJca1QPJCGa`);
+  // A record id this device does not have is still "not on this device", not "page not found". (A fresh id:
+  // the demo team's ids are fixed, and the one the issue quoted is a real customer.)
+  const unknown = generateAutomergeUrl().replace(/^automerge:/, '');
+  await page.goto(`${server.url}/r/${unknown}`);
   await page.getByText('This record is not on this device').waitFor();
   assert.deepEqual(errors, []);
   await context.close();
@@ -212,11 +215,15 @@ test('the search palette replaces its old query on reopening and finds Chinese n
   const { context, page, errors } = await open(who);
   const box = page.getByRole('combobox', { name: 'Search everything' });
   const option = page.getByRole('option', { name: new RegExp(`^${target}\\s*Customer$`) });
+  // As a person does: open the palette, see its box take the cursor, type.
+  const focused = () => page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Search everything');
   await page.keyboard.press('Control+k');
+  await focused();
   await page.keyboard.type('恒信');
   await option.waitFor();
   await page.keyboard.press('Escape');
   await page.keyboard.press('Control+k');
+  await focused();
   await page.keyboard.type('guangzhou');
   assert.equal(await box.inputValue(), 'guangzhou', 'typing replaced the old query');
   await option.waitFor();

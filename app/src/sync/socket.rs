@@ -148,13 +148,21 @@ pub(crate) fn install(core: &Rc<Core>) {
         });
         let _ = w.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
         online.forget(); // lives as long as the page
-                         // Browsers keep an open WebSocket when the network goes away; close it so the UI says offline at
-                         // once and the reconnect loop takes over.
+
+        // Browsers keep an open WebSocket when the network goes away, and its close handshake cannot finish
+        // without a network: drop it now (a new generation, so its late events are ignored) and handle it as
+        // closed, so the UI says offline at once and the reconnect loop takes over.
         let c = core.clone();
         let offline = Closure::<dyn FnMut(JsValue)>::new(move |_| {
-            let ws = c.net.borrow().ws.clone();
-            if let Some(ws) = ws {
-                let _ = ws.close();
+            let (ws, gen, tx) = {
+                let mut net = c.net.borrow_mut();
+                let Some(ws) = net.ws.take() else { return };
+                net.generation += 1;
+                (ws, net.generation, net.tx.clone())
+            };
+            let _ = ws.close();
+            if let Some(tx) = tx {
+                let _ = tx.unbounded_send(Event::Closed(gen));
             }
         });
         let _ = w.add_event_listener_with_callback("offline", offline.as_ref().unchecked_ref());
