@@ -2,17 +2,14 @@
 //! first-run admin) that must be replaced before anything else is served, signing out one's other
 //! devices, a roster created at once, a manager reading their team, and the audit log's filters and CSV.
 
-#[path = "api_support/server.rs"]
-mod support;
-
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use server::testing::SyncClient;
-use support::{assert_error, start};
+use crate::support::{assert_error, start};
 
 /// Signs in and returns (token, must_change_password).
-async fn sign_in(s: &support::TestServer, user: &str, pw: &str) -> (String, bool) {
+async fn sign_in(s: &crate::support::TestServer, user: &str, pw: &str) -> (String, bool) {
     let (status, body) = s.login(user, pw).await;
     assert_eq!(status, StatusCode::OK, "login {user}: {body}");
     (body["token"].as_str().unwrap().to_string(), body["must_change_password"].as_bool().unwrap())

@@ -2,15 +2,12 @@
 //! ends sessions and open sync sockets at once), revoking sessions, teams, the last-admin guard, export
 //! requests approved by a manager, and the audit entries all of this leaves.
 
-#[path = "api_support/server.rs"]
-mod support;
-
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
 use server::testing::SyncClient;
-use support::{assert_error, start};
+use crate::support::{assert_error, start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_create_and_change_users() {

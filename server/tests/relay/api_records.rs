@@ -2,23 +2,20 @@
 //! field groups absent (not null), single reads answer 404 for hidden and missing alike, and reads are
 //! audited.
 
-#[path = "api_support/server.rs"]
-mod support;
-
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 use app::domain::{access, companion_groups, DocId, FieldGroup, LinkedRecord, RecordKind, RecordMeta, UserId};
 
-use support::{assert_error, start, USERS};
+use crate::support::{assert_error, start, USERS};
 
 fn uid(v: &Value) -> Option<UserId> {
     v.as_str().map(UserId::new)
 }
 
 /// Every record as the admin sees it (the admin sees all), by kind.
-async fn everything(s: &support::TestServer, admin: &str) -> BTreeMap<RecordKind, Vec<Value>> {
+async fn everything(s: &crate::support::TestServer, admin: &str) -> BTreeMap<RecordKind, Vec<Value>> {
     let mut out = BTreeMap::new();
     for kind in RecordKind::ALL {
         let (status, list) = s.get(&format!("/api/v1/{}", kind.plural()), admin).await;

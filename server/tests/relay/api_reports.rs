@@ -1,15 +1,12 @@
 //! Reports over REST equal the domain's analytics computed directly over the records the same user reads
 //! through the REST API; amounts appear only for roles that see money; CSV on `Accept: text/csv`.
 
-#[path = "api_support/server.rs"]
-mod support;
-
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use app::domain::analytics::{self, GroupBy, Period};
 use app::domain::{Activity, CustomerView, OpportunityStatus, OpportunityView, RecordView, Timestamp};
-use support::{start, TestServer};
+use crate::support::{start, TestServer};
 
 async fn views(s: &TestServer, token: &str, plural: &str) -> Vec<RecordView> {
     let (status, list) = s.get(&format!("/api/v1/{plural}?limit=5000"), token).await;

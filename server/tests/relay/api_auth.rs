@@ -1,14 +1,11 @@
 //! Sign-in over HTTP against the real relay: login, the three ways to present a session, logout, wrong
 //! passwords, throttling per account and address and per address, expiry, password change, JSON errors.
 
-#[path = "api_support/server.rs"]
-mod support;
-
 use reqwest::{header, StatusCode};
 use serde_json::json;
 use std::time::Duration;
 
-use support::{assert_error, start, USERS};
+use crate::support::{assert_error, start, USERS};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_me_logout_and_every_way_to_present_a_token() {
@@ -289,7 +286,7 @@ async fn demo_seeding_is_idempotent_across_restarts() {
     let data = std::env::temp_dir().join(format!("crm-api-test-{}", rand::random::<u64>()));
     let mut config = server::Config::for_tests(&data);
     config.demo = true;
-    let s = support::start_with(config.clone()).await;
+    let s = crate::support::start_with(config.clone()).await;
     let t = s.token("admin").await;
     let mut before = Vec::new();
     for kind in ["leads", "opportunities", "customers", "contacts", "activities"] {
@@ -298,7 +295,7 @@ async fn demo_seeding_is_idempotent_across_restarts() {
     }
     assert!(before[0].as_array().unwrap().len() >= 30);
     s.stop_keeping_data().await;
-    let s = support::start_with(config).await;
+    let s = crate::support::start_with(config).await;
     let t = s.token("admin").await;
     for (i, kind) in ["leads", "opportunities", "customers", "contacts", "activities"].iter().enumerate() {
         let (_, list) = s.get(&format!("/api/v1/{kind}"), &t).await;

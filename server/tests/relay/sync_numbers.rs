@@ -3,9 +3,6 @@
 //! the admin sees is distinct. The write gate refuses a number not issued to the writer, or one in use;
 //! a provisional number is accepted and later replaced by an issued one.
 
-#[path = "api_support/server.rs"]
-mod support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -17,7 +14,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::testing::SyncClient;
 
-use support::{start, TestServer};
+use crate::support::{start, TestServer};
 
 const T: Duration = Duration::from_secs(10);
 

@@ -4,14 +4,11 @@
 //! and imports are audited. The sample files in /work/shared/data are used when present (else skipped with a
 //! note).
 
-#[path = "api_support/server.rs"]
-mod support;
-
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::path::Path;
 
-use support::{assert_error, start, TestServer};
+use crate::support::{assert_error, start, TestServer};
 
 fn sample(rel: &str) -> Option<String> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data").join(rel);

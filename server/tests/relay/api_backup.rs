@@ -3,9 +3,6 @@
 //! serves every record that existed when the backup was taken. And "your data": an approved export as a
 //! zip of JSON and Automerge documents.
 
-#[path = "api_support/server.rs"]
-mod support;
-
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
@@ -16,7 +13,7 @@ use serde_json::{json, Value};
 
 use app::domain::RecordKind;
 use server::Config;
-use support::{start, start_with, TestServer};
+use crate::support::{start, start_with, TestServer};
 
 fn crm_server(args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_crm-server")).args(args).env_remove("CRM_DATA").output().unwrap();

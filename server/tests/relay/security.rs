@@ -2,16 +2,13 @@
 //! check on `/sync` and on cookie-authenticated changes, login throttling that keeps attackers slow without
 //! locking the owner out, and forwarded headers believed only from a trusted proxy.
 
-#[path = "api_support/server.rs"]
-mod support;
-
 use std::net::{IpAddr, Ipv4Addr};
 
 use reqwest::{header, StatusCode};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
 
-use support::{assert_error, start, TestServer};
+use crate::support::{assert_error, start, TestServer};
 
 const ATTACKER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 

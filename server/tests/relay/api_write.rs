@@ -3,9 +3,6 @@
 //! one record, a change reaches an open sync client live, a deal is won and lost through the pipeline
 //! operations, and archived records leave lists until the owner's manager restores them.
 
-#[path = "api_support/server.rs"]
-mod support;
-
 use std::time::Duration;
 
 use automerge::{ReadDoc, ROOT};
@@ -14,7 +11,7 @@ use serde_json::{json, Value};
 
 use app::domain::DocId;
 use server::testing::SyncClient;
-use support::{start, TestServer};
+use crate::support::{start, TestServer};
 
 const T: Duration = Duration::from_secs(10);
 
