@@ -8,6 +8,9 @@ use server::{Config, Transport};
 #[derive(clap::Parser)]
 #[command(name = "crm-server", about = "Local-first CRM relay: role-gated Automerge sync, storage, REST API")]
 #[command(args_conflicts_with_subcommands = true)]
+#[command(after_help = "Store jobs (see `crm-server backup --help`):\n  \
+    crm-server backup  --data DIR --to FILE     a consistent copy of a running relay's store\n  \
+    crm-server restore --from FILE --data DIR   bring a backup back (relay stopped)")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
