@@ -8,6 +8,7 @@ import {
   startServer, launch, newContext, signIn, waitUpToDate, syncBadge, eventually, rest, items, watchErrors, PHONE,
   login,
 } from './helpers.mjs';
+import { navTo } from './helpers.mjs';
 import { Repo, ImmutableString } from '@automerge/automerge-repo';
 import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websocket';
 
@@ -175,7 +176,7 @@ test('offline, rep1 creates a lead with phone and email; it reaches the relay on
   const errors = watchErrors(page);
   await signIn(page, server.url, 'rep1');
   await waitUpToDate(page);
-  await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Leads' }).click();
+  await navTo(page, 'Leads'); // behind "More" on a phone
   await context.setOffline(true);
   await syncBadge(page).filter({ hasText: 'Offline' }).waitFor({ timeout: 15_000 });
 

@@ -44,6 +44,14 @@ export async function signIn(page, base, username) {
   await page.getByRole('navigation', { name: /^(Main navigation|主导航)$/ }).waitFor();
 }
 
+/** Opens a page from the main navigation: its entry, or on a phone "More" and then the entry. */
+export async function navTo(page, name) {
+  const nav = page.getByRole('navigation', { name: /^(Main navigation|主导航)$/ });
+  const link = nav.getByRole('link', { name, exact: true });
+  if (!(await link.isVisible())) await nav.getByRole('button', { name: /^(More|更多)$/ }).click();
+  await link.click();
+}
+
 export function syncBadge(page) {
   return page.getByRole('status', { name: /^(Sync state|同步状态)$/ });
 }

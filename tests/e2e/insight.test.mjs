@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, login, launch, newContext, signIn, waitUpToDate, eventually, rest, items, watchErrors, PHONE } from './helpers.mjs';
+import { startServer, login, launch, newContext, signIn, waitUpToDate, eventually, rest, items, watchErrors, navTo, PHONE } from './helpers.mjs';
 
 // Any rendering of an amount: currency signs, grouped thousands, two decimals, compact forms (12M, 249万).
 const MONEY = /[¥￥$]|CN¥|\bCNY\b|\d{1,3}(,\d{3})+(\.\d{2})?|\d+\.\d{2}\b|\d(\.\d+)?[KMB]\b|\d万|\d亿/;
@@ -35,7 +35,7 @@ async function openDashboard(username, viewport) {
   const errors = watchErrors(page);
   await signIn(page, server.url, username);
   await waitUpToDate(page);
-  await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Dashboard' }).click();
+  await navTo(page, 'Dashboard'); // behind "More" on a phone
   await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
   return { context, page, errors };
 }

@@ -70,27 +70,61 @@ pub fn Shell(children: Children) -> impl IntoView {
     }
 }
 
+/// Who is offered a navigation entry.
+#[derive(Clone, Copy)]
+enum Gate {
+    All,
+    Sees(RecordKind),
+    /// Those who may change the directory (admins).
+    Admin,
+    /// Admins, and sales managers (who read their team).
+    People,
+}
+
+/// (address, label, icon, who, in the phone tab bar). The sidebar shows them all in this order; a phone's
+/// tab bar has room for the first four it may see and "More" for the rest.
+const ENTRIES: [(&str, K, &str, Gate, bool); 11] = [
+    ("/", K::Today, "today", Gate::All, true),
+    ("/board", K::Pipeline, "board", Gate::Sees(RecordKind::Opportunity), true),
+    ("/leads", K::Leads, "lead", Gate::Sees(RecordKind::Lead), false),
+    ("/opportunities", K::Opportunities, "deal", Gate::Sees(RecordKind::Opportunity), true),
+    ("/customers", K::Customers, "customer", Gate::Sees(RecordKind::Customer), true),
+    ("/contacts", K::Contacts, "contact", Gate::Sees(RecordKind::Contact), false),
+    ("/dashboard", K::Dashboard, "chart", Gate::Sees(RecordKind::Opportunity), false),
+    ("/exports", K::Exports, "export", Gate::All, false),
+    ("/settings/fields", K::Settings, "settings", Gate::Admin, false),
+    ("/people", K::People, "people", Gate::People, false),
+    ("/audit", K::AuditLog, "audit", Gate::Admin, false),
+];
+
+/// Is `path` the page of (or under) the entry at `href`?
+fn under(href: &str, path: &str) -> bool {
+    match href {
+        "/" => path == "/",
+        "/settings/fields" => path.starts_with("/settings"),
+        _ => path.starts_with(href),
+    }
+}
+
 #[component]
 fn Nav() -> impl IntoView {
     let i18n = I18n::use_i18n();
     let ctx = Ctx::use_ctx();
     let location = use_location();
-    let items: [(&'static str, K, &'static str, Option<RecordKind>); 8] = [
-        ("/", K::Today, "today", None),
-        ("/board", K::Pipeline, "board", Some(RecordKind::Opportunity)),
-        ("/leads", K::Leads, "lead", Some(RecordKind::Lead)),
-        ("/opportunities", K::Opportunities, "deal", Some(RecordKind::Opportunity)),
-        ("/customers", K::Customers, "customer", Some(RecordKind::Customer)),
-        ("/contacts", K::Contacts, "contact", Some(RecordKind::Contact)),
-        ("/dashboard", K::Dashboard, "chart", Some(RecordKind::Opportunity)),
-        ("/exports", K::Exports, "export", None),
-    ];
-    // Only those who may change the directory (admins) get the settings entry.
     let may_admin = move || {
         let Some(me) = ctx.me_id() else { return false };
         ctx.directory().with(|d| d.as_ref().is_some_and(|d| crate::domain::may_write_directory(&me, d)))
     };
-    // Phones: exports and settings live behind "More" (the tab bar has no room); closed on every navigation.
+    let may_see_people = move || {
+        ctx.me().is_some_and(|m| matches!(m.role, crate::domain::Role::Admin | crate::domain::Role::SalesManager))
+    };
+    let offered = move |gate: Gate| match gate {
+        Gate::All => true,
+        Gate::Sees(k) => ctx.sees_kind(k),
+        Gate::Admin => may_admin(),
+        Gate::People => may_see_people(),
+    };
+    // Phones: the entries outside the tab bar live behind "More"; closed on every navigation.
     let more_open = RwSignal::new(false);
     Effect::new(move |_| {
         location.pathname.track();
@@ -98,11 +132,9 @@ fn Nav() -> impl IntoView {
     });
     let secondary_current = move || {
         let p = location.pathname.get();
-        p.starts_with("/exports") || p.starts_with("/settings") || p.starts_with("/people") || p.starts_with("/audit")
+        ENTRIES.iter().any(|(href, _, _, _, bar)| !bar && under(href, &p))
     };
-    let may_see_people = move || {
-        ctx.me().is_some_and(|m| matches!(m.role, crate::domain::Role::Admin | crate::domain::Role::SalesManager))
-    };
+    let current = move |href: &'static str| move || under(href, &location.pathname.get()).then_some("page");
     view! {
         <nav
             class="nav"
@@ -113,20 +145,15 @@ fn Nav() -> impl IntoView {
                 }
             }
         >
-            {items
+            {ENTRIES
                 .into_iter()
-                .map(|(href, label, icon, kind)| {
-                    let visible = move || kind.is_none_or(|k| ctx.sees_kind(k));
-                    let current = move || {
-                        let p = location.pathname.get();
-                        if href == "/" { p == "/" } else { p.starts_with(href) }
-                    };
+                .map(|(href, label, icon, gate, bar)| {
                     view! {
-                        <Show when=visible>
+                        <Show when=move || offered(gate)>
                             <A
                                 href=href
-                                attr:class=if href == "/exports" { "nav-item nav-secondary" } else { "nav-item" }
-                                attr:aria-current=move || current().then_some("page")
+                                attr:class=if bar { "nav-item" } else { "nav-item nav-secondary" }
+                                attr:aria-current=current(href)
                             >
                                 <Icon name=icon />
                                 <span class="nav-label">{move || i18n.t(label)}</span>
@@ -135,31 +162,6 @@ fn Nav() -> impl IntoView {
                     }
                 })
                 .collect_view()}
-            <Show when=may_admin>
-                <A
-                    href="/settings/fields"
-                    attr:class="nav-item nav-secondary"
-                    attr:aria-current=move || location.pathname.get().starts_with("/settings").then_some("page")
-                >
-                    <Icon name="settings" />
-                    <span class="nav-label">{move || i18n.t(K::Settings)}</span>
-                </A>
-            </Show>
-            // People (admins; managers read their team) and the audit log (admins).
-            <Show when=may_see_people>
-                <A href="/people" attr:class="nav-item nav-secondary"
-                    attr:aria-current=move || location.pathname.get().starts_with("/people").then_some("page")>
-                    <Icon name="people" />
-                    <span class="nav-label">{move || i18n.t(K::People)}</span>
-                </A>
-            </Show>
-            <Show when=may_admin>
-                <A href="/audit" attr:class="nav-item nav-secondary"
-                    attr:aria-current=move || location.pathname.get().starts_with("/audit").then_some("page")>
-                    <Icon name="audit" />
-                    <span class="nav-label">{move || i18n.t(K::AuditLog)}</span>
-                </A>
-            </Show>
             <button
                 class="nav-item nav-more"
                 class:nav-more-current=secondary_current
@@ -172,36 +174,22 @@ fn Nav() -> impl IntoView {
             </button>
             <Show when=move || more_open.get()>
                 <ul id="nav-more-menu" class="nav-more-menu card">
-                    <li>
-                        <A href="/exports" attr:class="nav-more-item" attr:aria-current=move || location.pathname.get().starts_with("/exports").then_some("page")>
-                            <Icon name="export" />
-                            <span>{move || i18n.t(K::Exports)}</span>
-                        </A>
-                    </li>
-                    <Show when=may_admin>
-                        <li>
-                            <A href="/settings/fields" attr:class="nav-more-item" attr:aria-current=move || location.pathname.get().starts_with("/settings").then_some("page")>
-                                <Icon name="settings" />
-                                <span>{move || i18n.t(K::Settings)}</span>
-                            </A>
-                        </li>
-                    </Show>
-                    <Show when=may_see_people>
-                        <li>
-                            <A href="/people" attr:class="nav-more-item" attr:aria-current=move || location.pathname.get().starts_with("/people").then_some("page")>
-                                <Icon name="people" />
-                                <span>{move || i18n.t(K::People)}</span>
-                            </A>
-                        </li>
-                    </Show>
-                    <Show when=may_admin>
-                        <li>
-                            <A href="/audit" attr:class="nav-more-item" attr:aria-current=move || location.pathname.get().starts_with("/audit").then_some("page")>
-                                <Icon name="audit" />
-                                <span>{move || i18n.t(K::AuditLog)}</span>
-                            </A>
-                        </li>
-                    </Show>
+                    {ENTRIES
+                        .into_iter()
+                        .filter(|e| !e.4)
+                        .map(|(href, label, icon, gate, _)| {
+                            view! {
+                                <Show when=move || offered(gate)>
+                                    <li>
+                                        <A href=href attr:class="nav-more-item" attr:aria-current=current(href)>
+                                            <Icon name=icon />
+                                            <span>{move || i18n.t(label)}</span>
+                                        </A>
+                                    </li>
+                                </Show>
+                            }
+                        })
+                        .collect_view()}
                 </ul>
             </Show>
         </nav>
