@@ -63,7 +63,7 @@ pub use stage::StageDef;
 pub use docs::{ActivityView, ContactView, CustomerView, DocKind, LeadView, OpportunityView, RecordView};
 pub use gate::{check_write, DocRole};
 pub use import::{ImportError, ImportPlan, ImportRequest, RowError};
-pub use money::{totals_by_currency, Money};
+pub use money::{parse_amount, totals_by_currency, Money};
 pub use records::{
     Activity, ActivityKind, CaseStatus, Companion, Contact, ContactPii, CooperationEntry, Customer, CustomerEvent,
     CustomerMoney, CustomerService, CustomerTier, EntryKind, FollowUp, Lead, LeadPii, LeadSource, LeadStatus,

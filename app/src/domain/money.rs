@@ -72,9 +72,60 @@ pub fn totals_by_currency<'a>(items: impl IntoIterator<Item = &'a Money>) -> Vec
     out.into_iter().map(|(c, a)| Money { amount_minor: a, currency: c.to_string() }).collect()
 }
 
+/// An amount in major units, as people type it and spreadsheets export it, in minor units (two digits):
+/// "1054" → 105400, "12,345.5" → 1234550, "¥100" → 10000, ".5" → 50, "12 345" → 1234500. The one rule for
+/// the app's forms and imports. A comma separates groups of three digits and nothing else, so "1,5" (a
+/// decimal comma) is refused rather than read as 15; no signs, no more than two decimals.
+pub fn parse_amount(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let s = s.strip_prefix(['¥', '￥']).unwrap_or(s).trim_start();
+    let clean: String = s.chars().filter(|c| !matches!(c, ' ' | '_' | '\u{a0}')).collect();
+    let (whole, frac) = clean.split_once('.').unwrap_or((&clean, ""));
+    let digits = |x: &str| x.bytes().all(|b| b.is_ascii_digit());
+    if (whole.is_empty() && frac.is_empty()) || frac.len() > 2 || !digits(frac) {
+        return None;
+    }
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or_default();
+    let rest: Vec<&str> = groups.collect();
+    let grouped_ok = rest.is_empty() || (!first.is_empty() && first.len() <= 3 && rest.iter().all(|g| g.len() == 3));
+    if !grouped_ok || !digits(first) || !rest.iter().all(|g| digits(g)) {
+        return None;
+    }
+    let whole: String = whole.chars().filter(|c| *c != ',').collect();
+    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let frac: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().ok()? };
+    whole.checked_mul(100)?.checked_add(frac)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_parse_to_exact_minor_units() {
+        for (typed, minor) in [
+            ("1054", 105_400),
+            ("12.5", 1_250),
+            ("0.07", 7),
+            ("12,345.5", 1_234_550),
+            ("1,000", 100_000),
+            ("1,234,567.89", 123_456_789),
+            ("¥100", 10_000),
+            ("￥ 100", 10_000),
+            ("12 345", 1_234_500),
+            (".5", 50),
+            ("5.", 500),
+            (" 42 ", 4_200),
+        ] {
+            assert_eq!(parse_amount(typed), Some(minor), "{typed}");
+        }
+        for bad in
+            ["", ".", "-5", "1.234", "1,5", "12,34", ",100", "1,0000", "$5", "1e3", "abc", "99999999999999999999"]
+        {
+            assert_eq!(parse_amount(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn validates_currency_and_sign() {

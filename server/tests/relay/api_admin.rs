@@ -6,8 +6,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-use server::testing::SyncClient;
 use crate::support::{assert_error, start};
+use server::testing::SyncClient;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_create_and_change_users() {

@@ -11,9 +11,9 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+use crate::support::{start, start_with, TestServer};
 use app::domain::RecordKind;
 use server::Config;
-use crate::support::{start, start_with, TestServer};
 
 fn crm_server(args: &[&str]) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_crm-server")).args(args).env_remove("CRM_DATA").output().unwrap();

@@ -5,8 +5,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use server::testing::SyncClient;
 use crate::support::{assert_error, start};
+use server::testing::SyncClient;
 
 /// Signs in and returns (token, must_change_password).
 async fn sign_in(s: &crate::support::TestServer, user: &str, pw: &str) -> (String, bool) {

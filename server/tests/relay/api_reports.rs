@@ -4,9 +4,9 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+use crate::support::{start, TestServer};
 use app::domain::analytics::{self, GroupBy, Period};
 use app::domain::{Activity, CustomerView, OpportunityStatus, OpportunityView, RecordView, Timestamp};
-use crate::support::{start, TestServer};
 
 async fn views(s: &TestServer, token: &str, plural: &str) -> Vec<RecordView> {
     let (status, list) = s.get(&format!("/api/v1/{plural}?limit=5000"), token).await;

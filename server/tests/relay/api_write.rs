@@ -9,9 +9,9 @@ use automerge::{ReadDoc, ROOT};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use crate::support::{start, TestServer};
 use app::domain::DocId;
 use server::testing::SyncClient;
-use crate::support::{start, TestServer};
 
 const T: Duration = Duration::from_secs(10);
 

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
+use crate::domain::parse_amount;
 use crate::domain::{
     Activity, Contact, CustomFieldDef, CustomFieldType, CustomValue, Customer, DocId, FieldId, Lead, Money,
     Opportunity, RecordKind, RecordView,
@@ -11,7 +12,6 @@ use crate::domain::{
 use crate::i18n::{Locale, K};
 use crate::ui::components::ctx::Ctx;
 use crate::ui::components::fields::{SelectField, TextField};
-use crate::ui::pages::opportunity::parse_amount;
 use crate::ui::pages::record::{access_of, save};
 
 /// The currency of custom money values entered here (the demo company trades in CNY).

@@ -11,6 +11,7 @@ use self::followups::{FollowUpTimeline, LogActivity};
 use super::board::move_opportunity;
 use super::record::{access_of, save};
 use crate::domain::ops::{lose, reopen};
+use crate::domain::parse_amount;
 use crate::domain::{
     DocId, Money, Opportunity, OpportunityMoney, OpportunityStatus, OpportunityView, RecordView, StageId,
 };
@@ -22,21 +23,6 @@ use crate::ui::components::fields::{ReadField, SelectField, TextField};
 use crate::ui::components::notes::LiveNotes;
 use crate::ui::components::owner::OwnerField;
 use std::sync::Arc;
-
-/// Parses an amount typed by a person ("12,345.50", "12345") into minor units.
-pub fn parse_amount(s: &str) -> Option<i64> {
-    let clean: String = s.chars().filter(|c| !matches!(c, ',' | ' ' | '¥' | '￥' | '_')).collect();
-    if clean.is_empty() {
-        return None;
-    }
-    let (whole, frac) = clean.split_once('.').unwrap_or((&clean, ""));
-    if frac.len() > 2 || !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
-    let frac: i64 = format!("{frac:0<2}").parse().ok()?;
-    whole.checked_mul(100)?.checked_add(frac)
-}
 
 #[component]
 pub fn OpportunityDetail(id: DocId) -> impl IntoView {
@@ -284,20 +270,5 @@ pub fn OpportunityDetail(id: DocId) -> impl IntoView {
                 </Show>
             </section>
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_amount;
-
-    #[test]
-    fn amounts_parse_to_minor_units() {
-        assert_eq!(parse_amount("12,345.5"), Some(1_234_550));
-        assert_eq!(parse_amount("¥100"), Some(10_000));
-        assert_eq!(parse_amount("0.07"), Some(7));
-        assert_eq!(parse_amount("1.234"), None);
-        assert_eq!(parse_amount("-5"), None);
-        assert_eq!(parse_amount(""), None);
     }
 }

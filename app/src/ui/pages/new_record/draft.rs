@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::domain::ops::{provisional_number, CUSTOMER_PREFIX, OPPORTUNITY_PREFIX};
+use crate::domain::parse_amount;
 use crate::domain::{
     access, may_assign, Access, Companion, Contact, ContactPii, Customer, CustomerTier, Directory, DocId, DomainError,
     FieldId, Lead, LeadPii, LeadSource, Money, Opportunity, OpportunityMoney, Record, RecordKind, RecordMeta, StageId,
@@ -13,7 +14,6 @@ use crate::i18n::{Locale, K};
 use crate::ui::components::ctx::parse_date_input;
 use crate::ui::components::custom_fields::parse_custom;
 use crate::ui::components::owner::team_of;
-use crate::ui::pages::opportunity::parse_amount;
 
 /// The currency of amounts entered in the form.
 const CURRENCY: &str = "CNY";
