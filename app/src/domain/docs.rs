@@ -9,8 +9,10 @@
 //! fields) and `write_*` (reconcile the struct against the document: only what changed is written;
 //! notes edited with [`super::LongText::splice`] become text operations). Each write is one change.
 
+pub mod index;
 mod view;
 
+pub use index::{read_index, write_index, IndexEntry};
 pub use view::{ActivityView, ContactView, CustomerView, LeadView, OpportunityView, RecordView};
 
 use automerge::{transaction::Transactable, AutoCommit, ObjType, ReadDoc as _, ScalarValue, Value, ROOT};

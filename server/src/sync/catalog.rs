@@ -12,12 +12,8 @@ use app::domain::{
 
 use crate::docstore::DocMeta;
 
-/// One entry of a user's index document: the document's kind and its record's main id.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IndexEntry {
-    pub kind: &'static str,
-    pub record: DocId,
-}
+/// One entry of a user's index document (its wire format: [`app::domain::docs::index`]).
+pub use app::domain::docs::IndexEntry;
 
 /// One user's index change: entries to add, ids to remove.
 pub type IndexChange = (UserId, Vec<(DocId, IndexEntry)>, Vec<DocId>);
@@ -137,8 +133,8 @@ impl Catalog {
     pub fn index_entry(&self, id: &DocId) -> Option<IndexEntry> {
         let meta = self.metas.get(id)?;
         match meta.kind? {
-            DocKind::Record(k) => Some(IndexEntry { kind: k.as_str(), record: id.clone() }),
-            DocKind::Companion(g) => Some(IndexEntry { kind: g.as_str(), record: meta.record.clone()? }),
+            DocKind::Record(k) => Some(IndexEntry { kind: k.as_str().into(), record: id.clone() }),
+            DocKind::Companion(g) => Some(IndexEntry { kind: g.as_str().into(), record: meta.record.clone()? }),
             _ => None,
         }
     }
@@ -211,10 +207,10 @@ impl Catalog {
                     continue;
                 }
                 let entry = out.entry(user.clone()).or_default();
-                entry.insert(id.clone(), IndexEntry { kind: rec.kind.as_str(), record: id.clone() });
+                entry.insert(id.clone(), IndexEntry { kind: rec.kind.as_str().into(), record: id.clone() });
                 for (c, g) in &companions {
                     if acc.group(*g).can_read() {
-                        entry.insert(c.clone(), IndexEntry { kind: g.as_str(), record: id.clone() });
+                        entry.insert(c.clone(), IndexEntry { kind: g.as_str().into(), record: id.clone() });
                     }
                 }
             }

@@ -6,10 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use app::domain::docs::SCHEMA;
+use app::domain::docs::{write_index, SCHEMA};
 use app::domain::{Directory, DocId, UserId};
 use automerge::transaction::{Transactable, Transaction};
-use automerge::{Automerge, ObjType, ReadDoc, ROOT};
+use automerge::{Automerge, ReadDoc, ROOT};
 
 use super::catalog::IndexEntry;
 use super::{Hub, SyncError};
@@ -179,31 +179,7 @@ impl Hub {
     async fn write_index(&self, user: &UserId, add: &[(DocId, IndexEntry)], remove: &[DocId]) -> Result<(), SyncError> {
         let id = self.index_doc_id(user);
         let user = user.clone();
-        self.relay_write(&id, move |tx, new| {
-            let docs = if new {
-                tx.put(ROOT, "kind", "index")?;
-                tx.put(ROOT, "schema", SCHEMA)?;
-                tx.put(ROOT, "created_at", now_ms())?;
-                tx.put(ROOT, "created_by", "relay")?;
-                tx.put(ROOT, "user", user.as_str())?;
-                tx.put_object(ROOT, "docs", ObjType::Map)?
-            } else {
-                match tx.get(ROOT, "docs")? {
-                    Some((_, docs)) => docs,
-                    None => tx.put_object(ROOT, "docs", ObjType::Map)?,
-                }
-            };
-            for d in remove {
-                tx.delete(&docs, d.as_str())?;
-            }
-            for (d, e) in add {
-                let entry = tx.put_object(&docs, d.as_str(), ObjType::Map)?;
-                tx.put(&entry, "kind", e.kind)?;
-                tx.put(&entry, "record", e.record.as_str())?;
-            }
-            Ok(())
-        })
-        .await
+        self.relay_write(&id, move |tx, new| Ok(write_index(tx, new, &user, now_ms(), add, remove)?)).await
     }
 
     /// Drops the sync states of connections that may no longer read `docs`, telling them.

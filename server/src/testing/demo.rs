@@ -5,7 +5,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use app::domain::DocId;
-use automerge::{ReadDoc, ROOT};
 
 use super::{login, Fetched, HttpError, Login, RelayProcess, SyncClient};
 
@@ -90,19 +89,10 @@ pub async fn index_items(c: &mut SyncClient, index: &DocId) -> Vec<IndexItem> {
     read_index(c.doc(index).expect("index doc"))
 }
 
-/// The entries of an index document.
+/// The entries of an index document, sorted (its wire format: [`app::domain::docs::index`]).
 pub fn read_index(doc: &automerge::Automerge) -> Vec<IndexItem> {
-    let Ok(Some((_, docs))) = doc.get(ROOT, "docs") else { return Vec::new() };
-    let mut out = Vec::new();
-    for key in doc.keys(&docs) {
-        let Ok(Some((_, entry))) = doc.get(&docs, &key) else { continue };
-        let s = |k: &str| doc.get(&entry, k).ok().flatten().and_then(|(v, _)| v.into_string().ok());
-        if let (Ok(id), Some(kind), Some(record)) = (DocId::parse(&key), s("kind"), s("record")) {
-            if let Ok(record) = DocId::parse(&record) {
-                out.push(IndexItem { id, kind, record });
-            }
-        }
-    }
-    out.sort();
-    out
+    app::domain::docs::read_index(doc)
+        .into_iter()
+        .map(|(id, e)| IndexItem { id, kind: e.kind.into_owned(), record: e.record })
+        .collect()
 }

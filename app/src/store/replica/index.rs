@@ -3,23 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::{ReadDoc, ROOT};
-
 use super::Replica;
+pub use crate::domain::docs::{read_index, IndexEntry};
 use crate::domain::{DocId, FieldGroup, RecordView};
 use crate::store::{Storage, StoreError};
 
 /// The kv key under which the last applied index (its doc ids) is kept.
 const INDEX_KEY: &str = "index_docs";
-
-/// One entry of the user's index document.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IndexEntry {
-    /// The document's kind as the index says it (`lead`, …, `money`, `pii`, `service`).
-    pub kind: String,
-    /// The record the document belongs to (its own id for main documents).
-    pub record: DocId,
-}
 
 /// What changed when a new version of the index was applied.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -29,24 +19,6 @@ pub struct IndexDiff {
     pub removed: Vec<DocId>,
     /// Records whose views were removed (`None`) or rebuilt because of it.
     pub touched_records: Vec<(DocId, Option<RecordView>)>,
-}
-
-/// Reads the `docs` map of an index document.
-pub fn read_index<D: ReadDoc>(doc: &D) -> BTreeMap<DocId, IndexEntry> {
-    let mut out = BTreeMap::new();
-    let Ok(Some((_, docs))) = doc.get(ROOT, "docs") else { return out };
-    for key in doc.keys(&docs) {
-        let Ok(id) = DocId::parse(&key) else { continue };
-        let Ok(Some((_, entry))) = doc.get(&docs, key.as_str()) else { continue };
-        let text = |k: &str| -> Option<String> {
-            let (v, _) = doc.get(&entry, k).ok().flatten()?;
-            v.as_str().map(str::to_string)
-        };
-        let Some(kind) = text("kind") else { continue };
-        let record = text("record").and_then(|r| DocId::parse(&r).ok()).unwrap_or_else(|| id.clone());
-        out.insert(id, IndexEntry { kind, record });
-    }
-    out
 }
 
 impl<S: Storage> Replica<S> {

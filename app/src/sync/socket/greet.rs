@@ -40,8 +40,8 @@ pub(super) fn greeting_for(meta: Option<&DocMeta>) -> Greeting {
 pub(super) fn record_order(ids: &mut [DocId], index: &BTreeMap<DocId, IndexEntry>, metas: &HashMap<DocId, DocMeta>) {
     let key = |id: &DocId| -> (DocId, u8) {
         let entry = index.get(id);
-        let kind = entry.map(|e| e.kind.clone()).or_else(|| metas.get(id).and_then(|m| m.kind.clone()));
-        let companion = kind.is_some_and(|k| matches!(k.as_str(), "money" | "pii" | "service"));
+        let kind = entry.map(|e| e.kind.as_ref()).or_else(|| metas.get(id).and_then(|m| m.kind.as_deref()));
+        let companion = kind.is_some_and(|k| matches!(k, "money" | "pii" | "service"));
         let record = entry.map(|e| e.record.clone()).unwrap_or_else(|| id.clone());
         (record, u8::from(companion))
     };
