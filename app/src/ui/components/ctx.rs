@@ -165,3 +165,20 @@ pub fn initials(name: &str) -> String {
         }
     }
 }
+
+/// Saves an edit of a record's main document in the background (locally at once; synced after).
+pub fn save<R: crate::domain::Record + 'static>(
+    ctx: Ctx,
+    id: DocId,
+    summary: String,
+    f: impl FnOnce(&mut R) -> Result<(), crate::domain::DomainError> + 'static,
+) {
+    let store = ctx.store;
+    ctx.run(async move { store.update_record::<R>(id, summary, f).await });
+}
+
+/// The signed-in user's access to this record, reactive.
+pub fn access_of(ctx: Ctx, id: DocId) -> Memo<Access> {
+    let rec = ctx.store.record(id);
+    Memo::new(move |_| rec.with(|r| r.as_ref().map(|v| ctx.access(v))).unwrap_or(Access::NONE))
+}

@@ -11,8 +11,8 @@ use crate::domain::{
 };
 use crate::i18n::{Locale, K};
 use crate::ui::components::ctx::Ctx;
+use crate::ui::components::ctx::{access_of, save};
 use crate::ui::components::fields::{SelectField, TextField};
-use crate::ui::pages::record::{access_of, save};
 
 /// The currency of custom money values entered here (the demo company trades in CNY).
 const CURRENCY: &str = "CNY";

@@ -9,9 +9,9 @@ use crate::domain::{
 };
 use crate::i18n::{I18n, K};
 use crate::ui::components::confirm::{Ask, Confirm};
+use crate::ui::components::ctx::save;
 use crate::ui::components::ctx::{now, Ctx};
 use crate::ui::components::fields::{ReadField, SelectField};
-use crate::ui::pages::record::save;
 use std::sync::Arc;
 
 /// The owners `me` may give a record of `kind` owned by `from` (not `from` itself), as (value, name);

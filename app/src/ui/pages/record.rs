@@ -10,7 +10,7 @@ use leptos_router::hooks::use_params_map;
 use archive::ArchiveControls;
 
 use super::{customer::CustomerDetail, lead::LeadDetail, list::status_text, opportunity::OpportunityDetail};
-use crate::domain::{Access, Activity, Contact, ContactPii, DocId, DomainError, Record, RecordKind, RecordView};
+use crate::domain::{Activity, Contact, ContactPii, DocId, RecordKind, RecordView};
 use crate::i18n::{I18n, K};
 use crate::ui::components::ctx::{date_input_value, parse_date_input, Ctx};
 use crate::ui::components::custom_fields::CustomFields;
@@ -20,16 +20,8 @@ use crate::ui::components::owner::OwnerField;
 use crate::ui::components::presence::PresenceAvatars;
 use crate::ui::components::search::kind_name;
 
-/// Saves an edit of a record's main document in the background (locally at once; synced after).
-pub fn save<R: Record + 'static>(
-    ctx: Ctx,
-    id: DocId,
-    summary: String,
-    f: impl FnOnce(&mut R) -> Result<(), DomainError> + 'static,
-) {
-    let store = ctx.store;
-    ctx.run(async move { store.update_record::<R>(id, summary, f).await });
-}
+// Shared with components (which must not import pages): defined beside `Ctx`, named here for the pages.
+pub use crate::ui::components::ctx::{access_of, save};
 
 #[component]
 pub fn RecordPage() -> impl IntoView {
@@ -125,12 +117,6 @@ fn RecordBody(id: DocId) -> impl IntoView {
             </Show>
         </article>
     }
-}
-
-/// The signed-in user's access to this record, reactive.
-pub fn access_of(ctx: Ctx, id: DocId) -> Memo<Access> {
-    let rec = ctx.store.record(id);
-    Memo::new(move |_| rec.with(|r| r.as_ref().map(|v| ctx.access(v))).unwrap_or(Access::NONE))
 }
 
 #[component]
