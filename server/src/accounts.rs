@@ -99,42 +99,7 @@ pub struct AuditQuery {
     pub limit: u32,
 }
 
-/// The state of an export request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExportStatus {
-    Pending,
-    Approved,
-    Rejected,
-}
-
-impl ExportStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExportStatus::Pending => "pending",
-            ExportStatus::Approved => "approved",
-            ExportStatus::Rejected => "rejected",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ExportStatus> {
-        [ExportStatus::Pending, ExportStatus::Approved, ExportStatus::Rejected].into_iter().find(|x| x.as_str() == s)
-    }
-}
-
-/// A request to export records of one kind, which a manager (or admin) approves before it can be downloaded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ExportRequest {
-    pub id: i64,
-    pub requested_by: UserId,
-    /// The record collection (`leads`, `opportunities`, ...).
-    pub kind: String,
-    pub reason: String,
-    pub status: ExportStatus,
-    pub created_at: DateTime<Utc>,
-    pub decided_by: Option<UserId>,
-    pub decided_at: Option<DateTime<Utc>>,
-}
+pub use app::rest::{ExportRequest, ExportStatus};
 
 /// What can go wrong in the account store.
 #[derive(Debug, thiserror::Error)]

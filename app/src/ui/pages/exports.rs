@@ -8,24 +8,12 @@ use leptos::task::spawn_local;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::domain::{RecordKind, UserId};
+use crate::domain::RecordKind;
 use crate::i18n::{I18n, K};
+use crate::rest::{ExportRequest, ExportStatus};
 use crate::sync::SyncStatus;
 use crate::ui::api::{self, ApiError};
 use crate::ui::components::ctx::Ctx;
-
-/// An export request as the relay lists it.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct ExportRequest {
-    id: i64,
-    requested_by: UserId,
-    kind: String,
-    reason: String,
-    status: String,
-    created_at: String,
-    #[serde(default)]
-    decided_by: Option<UserId>,
-}
 
 #[derive(Deserialize)]
 struct ExportFile {
@@ -45,11 +33,11 @@ fn kind_label(kind: &str) -> K {
     }
 }
 
-fn status_label(status: &str) -> K {
+fn status_label(status: ExportStatus) -> K {
     match status {
-        "approved" => K::ExportApproved,
-        "rejected" => K::ExportRejected,
-        _ => K::ExportPending,
+        ExportStatus::Approved => K::ExportApproved,
+        ExportStatus::Rejected => K::ExportRejected,
+        ExportStatus::Pending => K::ExportPending,
     }
 }
 
@@ -146,15 +134,12 @@ pub fn ExportsPage() -> impl IntoView {
         // Waiting decisions first, then the decided ones as history (the relay lists newest first).
         let mut rs = requests
             .with(|rs| rs.iter().filter(|r| Some(&r.requested_by) != me2.as_ref()).cloned().collect::<Vec<_>>());
-        rs.sort_by_key(|r| r.status != "pending");
+        rs.sort_by_key(|r| r.status != ExportStatus::Pending);
         rs
     });
     let disabled = move || offline.get();
-    let when = move |s: &str| {
-        chrono::DateTime::parse_from_rfc3339(s)
-            .map(|t| i18n.date(crate::domain::Timestamp::from_millis(t.timestamp_millis())))
-            .unwrap_or_else(|_| s.to_string())
-    };
+    let when =
+        move |t: chrono::DateTime<chrono::Utc>| i18n.date(crate::domain::Timestamp::from_millis(t.timestamp_millis()));
 
     view! {
            <section class="exports">
@@ -230,21 +215,21 @@ pub fn ExportsPage() -> impl IntoView {
                    <section class="card">
                        <h2 id="my-exports">{move || i18n.t(K::MyRequests)}</h2>
                        <ul class="export-list" aria-labelledby="my-exports">
-                           <For each=move || mine.get() key=|r| (r.id, r.status.clone()) let:r>
+                           <For each=move || mine.get() key=|r| (r.id, r.status) let:r>
                                <li class="export-item">
                                    <div class="export-main">
                                        <strong>{
     let k = kind_label(&r.kind);
     move || i18n.t(k)
     }</strong>
-                                       <span class=format!("badge export-{}", r.status)>{
-    let s = status_label(&r.status);
+                                       <span class=format!("badge export-{}", r.status.as_str())>{
+    let s = status_label(r.status);
     move || i18n.t(s)
     }</span>
-                                       <span class="muted">{when(&r.created_at)}</span>
+                                       <span class="muted">{when(r.created_at)}</span>
                                    </div>
                                    <p class="export-reason">{r.reason.clone()}</p>
-                                   {(r.status == "approved").then(|| {
+                                   {(r.status == ExportStatus::Approved).then(|| {
                                        let r = r.clone();
                                        view! {
                                            <button class="primary" disabled=disabled on:click=move |_| download(r.clone())>
@@ -266,7 +251,7 @@ pub fn ExportsPage() -> impl IntoView {
                        <section class="card">
                            <h2 id="team-exports">{move || i18n.t(K::ToDecide)}</h2>
                            <ul class="export-list" aria-labelledby="team-exports">
-                               <For each=move || others.get() key=|r| (r.id, r.status.clone()) let:r>
+                               <For each=move || others.get() key=|r| (r.id, r.status) let:r>
                                    <li class="export-item">
                                        <div class="export-main">
                                            <strong>{
@@ -278,14 +263,14 @@ pub fn ExportsPage() -> impl IntoView {
     let k = kind_label(&r.kind);
     move || i18n.t(k)
     }</span>
-                                           <span class=format!("badge export-{}", r.status)>{
-    let s = status_label(&r.status);
+                                           <span class=format!("badge export-{}", r.status.as_str())>{
+    let s = status_label(r.status);
     move || i18n.t(s)
     }</span>
-                                           <span class="muted">{when(&r.created_at)}</span>
+                                           <span class="muted">{when(r.created_at)}</span>
                                        </div>
                                        <p class="export-reason">{r.reason.clone()}</p>
-                                       {(r.status == "pending").then(|| {
+                                       {(r.status == ExportStatus::Pending).then(|| {
                                            let id = r.id;
                                            view! {
                                                <div class="actions">
