@@ -5,7 +5,37 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::UserId;
+use crate::domain::{DocId, Role, TeamId, UserId};
+
+/// The signed-in user, as the relay describes them (`POST /api/login`, `GET /api/me`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub id: UserId,
+    pub name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub team: Option<TeamId>,
+}
+
+impl From<&crate::domain::User> for SessionUser {
+    fn from(u: &crate::domain::User) -> Self {
+        SessionUser { id: u.id.clone(), name: u.name.clone(), role: u.role, team: u.team.clone() }
+    }
+}
+
+/// The answer of `POST /api/login` (with `token`) and `GET /api/me` (without).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    pub user: SessionUser,
+    pub index_doc: DocId,
+    pub directory_doc: DocId,
+    pub expires_at: DateTime<Utc>,
+    /// The password is one-time: the client must have the user set their own before anything else.
+    #[serde(default)]
+    pub must_change_password: bool,
+}
 
 /// The state of an export request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -10,20 +10,12 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestCredentials, RequestInit, Response};
 
-use crate::domain::{DocId, Role, TeamId, UserId};
+use crate::domain::DocId;
 use crate::store::StoreError;
 
 const KEY: &str = "crm.session";
 
-/// The signed-in user, as the relay describes them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionUser {
-    pub id: UserId,
-    pub name: String,
-    pub role: Role,
-    #[serde(default)]
-    pub team: Option<TeamId>,
-}
+pub use crate::rest::SessionUser;
 
 /// A signed-in session.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,10 +74,15 @@ pub async fn login(username: &str, password: &str) -> Result<Session, StoreError
         };
         return Err(StoreError::Login { status, code, message });
     }
-    serde_json::from_str(&text).map_err(|e| StoreError::Login {
-        status,
-        code: "bad_response".into(),
-        message: format!("unexpected sign-in answer: {e}"),
+    let bad = |message: String| StoreError::Login { status, code: "bad_response".into(), message };
+    let body: crate::rest::SessionBody =
+        serde_json::from_str(&text).map_err(|e| bad(format!("unexpected sign-in answer: {e}")))?;
+    Ok(Session {
+        token: body.token.ok_or_else(|| bad("unexpected sign-in answer: no token".into()))?,
+        user: body.user,
+        index_doc: body.index_doc,
+        directory_doc: body.directory_doc,
+        must_change_password: body.must_change_password,
     })
 }
 

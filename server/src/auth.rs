@@ -29,10 +29,10 @@ use axum::{
     Json, Router,
 };
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::{net::IpAddr, net::SocketAddr, time::Instant};
 
-use app::domain::{DocId, Role, TeamId, User, UserId};
+use app::domain::{Role, User, UserId};
 
 use crate::{
     accounts::{Session, SessionId},
@@ -166,33 +166,7 @@ struct LoginRequest {
     password: String,
 }
 
-/// The signed-in user as the client sees them.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct UserView {
-    pub id: UserId,
-    pub name: String,
-    pub role: Role,
-    pub team: Option<TeamId>,
-}
-
-impl From<&User> for UserView {
-    fn from(u: &User) -> Self {
-        UserView { id: u.id.clone(), name: u.name.clone(), role: u.role, team: u.team.clone() }
-    }
-}
-
-/// The body of `POST /api/login` (with `token`) and `GET /api/me` (without).
-#[derive(Serialize)]
-struct SessionBody {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    token: Option<String>,
-    user: UserView,
-    index_doc: DocId,
-    directory_doc: DocId,
-    expires_at: DateTime<Utc>,
-    /// The password is one-time: the client must have the user set their own before anything else.
-    must_change_password: bool,
-}
+pub use app::rest::{SessionBody, SessionUser as UserView};
 
 fn session_body(
     state: &AppState,
