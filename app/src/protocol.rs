@@ -133,11 +133,31 @@ impl fmt::Debug for Ephemeral {
     }
 }
 
-/// Why a change was refused: `path` is the document path it touched (e.g. `owner`), `reason` is for people.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Why a change was refused: `path` is the document path it touched (e.g. `owner`; may be empty), `reason`
+/// is for people. The relay's write gate decides it and sends it as it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("refused at {path:?}: {reason}")]
 pub struct Refused {
     pub reason: String,
     pub path: String,
+}
+
+impl Refused {
+    pub fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
+        Refused { path: path.into(), reason: reason.into() }
+    }
+}
+
+impl From<crate::domain::DomainError> for Refused {
+    fn from(e: crate::domain::DomainError) -> Self {
+        use crate::domain::DomainError;
+        match e {
+            DomainError::Invalid { field, reason } => Refused::new(field.clone(), format!("{field}: {reason}")),
+            DomainError::UnknownStage(s) => Refused::new("stage", format!("unknown stage {s:?}")),
+            DomainError::NotAllowed(m) => Refused::new("", m),
+            DomainError::Refused { path, reason } => Refused::new(path, reason),
+        }
+    }
 }
 
 /// An error. Stock peers log `message`; our client also reads `documentId` + `refused` to roll back.

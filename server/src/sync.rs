@@ -31,7 +31,7 @@ mod slot;
 
 pub use catalog::IndexEntry;
 pub use conn::serve_socket;
-pub use gate::Refusal;
+pub use gate::Refused;
 pub use local::LocalWriteError;
 pub use route::router;
 
@@ -127,7 +127,7 @@ struct Inner {
 }
 
 /// Called with every refused change: who, which document, why.
-pub type RefusalHook = Box<dyn Fn(&UserId, &DocId, &Refusal) + Send + Sync>;
+pub type RefusalHook = Box<dyn Fn(&UserId, &DocId, &Refused) + Send + Sync>;
 
 /// The sync hub. Cheap to clone.
 #[derive(Clone)]

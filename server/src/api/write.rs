@@ -31,7 +31,7 @@ use app::domain::{access, DocId, DomainError, RecordKind, Timestamp, UserId};
 use crate::{
     auth::AuthUser,
     error::{json_rejection, ApiError},
-    sync::{LocalWriteError, Refusal, SyncError},
+    sync::{LocalWriteError, Refused, SyncError},
     AppState,
 };
 pub(crate) use kinds::{Ctx, Write};
@@ -72,12 +72,12 @@ impl WriteError {
             DomainError::Invalid { field, reason } => WriteError::invalid(&field, &reason),
             DomainError::UnknownStage(s) => WriteError::invalid("stage", &format!("unknown stage {s:?}")),
             DomainError::NotAllowed(m) => WriteError::invalid("", &m),
-            DomainError::Refused { path, reason } => WriteError::refusal(Refusal::new(path, reason)),
+            DomainError::Refused { path, reason } => WriteError::refusal(Refused::new(path, reason)),
         }
     }
 
     /// The write gate's answer, as a sync client would get it.
-    pub fn refusal(r: Refusal) -> Self {
+    pub fn refusal(r: Refused) -> Self {
         let message = if r.reason.starts_with(&format!("{}:", r.path)) || r.path.is_empty() {
             r.reason.clone()
         } else {

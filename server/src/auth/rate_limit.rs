@@ -55,7 +55,7 @@ impl Throttle {
 
 /// An attempt that must wait.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Refusal {
+pub struct Wait {
     pub retry_after_secs: u64,
     pub by: Throttle,
 }
@@ -129,20 +129,20 @@ impl LoginLimiter {
     }
 
     /// `Err` if an attempt for `account` from `addr` must wait now (checked before the password is).
-    pub fn check(&self, account: &str, addr: Option<IpAddr>, now: Instant) -> Result<(), Refusal> {
+    pub fn check(&self, account: &str, addr: Option<IpAddr>, now: Instant) -> Result<(), Wait> {
         let p = self.policy;
         let c = self.lock();
         if let Some(secs) =
             addr.and_then(|a| wait(current(&c.addresses, &a, now, p.window), p.max_per_address, now, &p))
         {
-            return Err(Refusal { retry_after_secs: secs, by: Throttle::Address });
+            return Err(Wait { retry_after_secs: secs, by: Throttle::Address });
         }
         let under_attack =
             current(&c.accounts, &account.to_string(), now, p.window).is_some_and(|a| a.failures >= p.account_alert);
         let free = if under_attack { 1 } else { p.free_failures };
         let pair = current(&c.pairs, &(account.to_string(), addr), now, p.window);
         match wait(pair, free, now, &p) {
-            Some(secs) => Err(Refusal { retry_after_secs: secs, by: Throttle::Pair }),
+            Some(secs) => Err(Wait { retry_after_secs: secs, by: Throttle::Pair }),
             None => Ok(()),
         }
     }
@@ -202,7 +202,7 @@ mod tests {
             l.record_failure("ann", A, t0);
         }
         // The 3rd failure asks for 1 s before the next attempt, the 4th for 2 s, the 5th for 4 s.
-        assert_eq!(l.check("ann", A, t0), Err(Refusal { retry_after_secs: 1, by: Throttle::Pair }));
+        assert_eq!(l.check("ann", A, t0), Err(Wait { retry_after_secs: 1, by: Throttle::Pair }));
         let t1 = t0 + Duration::from_secs(1);
         assert!(l.check("ann", A, t1).is_ok());
         l.record_failure("ann", A, t1);
@@ -235,7 +235,7 @@ mod tests {
             assert!(l.check(u, A, t0).is_ok(), "{i}");
             l.record_failure(u, A, t0);
         }
-        assert_eq!(l.check("fresh", A, t0), Err(Refusal { retry_after_secs: 1, by: Throttle::Address }));
+        assert_eq!(l.check("fresh", A, t0), Err(Wait { retry_after_secs: 1, by: Throttle::Address }));
         assert!(l.check("fresh", B, t0).is_ok());
     }
 

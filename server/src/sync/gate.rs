@@ -6,36 +6,13 @@
 //! record numbers were issued to whom and are in use.
 
 use app::domain::gate::DocRole;
-use app::domain::{DocId, DocKind, DomainError, UserId};
+use app::domain::{DocId, DocKind, UserId};
 use automerge::Automerge;
 
 use super::catalog::Catalog;
 use crate::docstore::DocMeta;
 
-/// Why a change was refused: `path` is the document key it touched (may be empty), `reason` is for people.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("refused at {path:?}: {reason}")]
-pub struct Refusal {
-    pub path: String,
-    pub reason: String,
-}
-
-impl Refusal {
-    pub fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
-        Refusal { path: path.into(), reason: reason.into() }
-    }
-}
-
-impl From<DomainError> for Refusal {
-    fn from(e: DomainError) -> Self {
-        match e {
-            DomainError::Invalid { field, reason } => Refusal::new(field.clone(), format!("{field}: {reason}")),
-            DomainError::UnknownStage(s) => Refusal::new("stage", format!("unknown stage {s:?}")),
-            DomainError::NotAllowed(m) => Refusal::new("", m),
-            DomainError::Refused { path, reason } => Refusal::new(path, reason),
-        }
-    }
-}
+pub use app::protocol::Refused;
 
 /// Checks a write by `user` to document `id`. `before` is the relay's copy (empty if the document does not
 /// exist yet: `exists == false`); `after` is `before` plus the incoming changes. The rules are the domain's
@@ -50,14 +27,14 @@ pub fn check_write(
     before: &Automerge,
     exists: bool,
     after: &Automerge,
-) -> Result<DocMeta, Refusal> {
+) -> Result<DocMeta, Refused> {
     let meta = DocMeta::read(after);
     let kind = if exists { cat.metas.get(id).and_then(|m| m.kind) } else { meta.kind };
     let Some(kind) = kind else {
-        return Err(Refusal::new("kind", "a document needs a known kind"));
+        return Err(Refused::new("kind", "a document needs a known kind"));
     };
     if (kind == DocKind::Directory) != (id == directory_id) {
-        return Err(Refusal::new("kind", "there is exactly one directory document"));
+        return Err(Refused::new("kind", "there is exactly one directory document"));
     }
     let role = match kind {
         DocKind::Index => DocRole::Index,
@@ -70,10 +47,10 @@ pub fn check_write(
         DocKind::Companion(_) => {
             let record = if exists { cat.metas.get(id).and_then(|m| m.record.clone()) } else { meta.record.clone() };
             let Some(record) = record else {
-                return Err(Refusal::new("record", "a companion names its record"));
+                return Err(Refused::new("record", "a companion names its record"));
             };
             let Some(rec_meta) = cat.record_meta(&record) else {
-                return Err(Refusal::new("record", "the record is not on the relay yet: sync it first"));
+                return Err(Refused::new("record", "the record is not on the relay yet: sync it first"));
             };
             DocRole::Companion { record, meta: rec_meta }
         }
@@ -94,7 +71,7 @@ pub fn check_write(
                 Some(DocKind::Record(app::domain::RecordKind::Customer))
             );
             if changed && !(is_customer && cat.readable(user, c)) {
-                return Err(Refusal::new("customer", "no such customer"));
+                return Err(Refused::new("customer", "no such customer"));
             }
         }
     }

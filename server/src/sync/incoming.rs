@@ -10,7 +10,7 @@ use automerge::sync::SyncDoc;
 use automerge::Automerge;
 
 use super::slot::{PeerDoc, Slot};
-use super::{gate, ConnId, Hub, Refusal};
+use super::{gate, ConnId, Hub, Refused};
 use crate::docstore::DocMeta;
 
 /// Handling one message for longer than this is logged on target `crm_stall`.
@@ -144,7 +144,7 @@ impl Hub {
             if blocked || new.iter().any(|c| peer.refused.contains(&c.hash())) {
                 // Refused changes again, or ones built on them (changes are hash-chained): refused unread.
                 peer.refused.extend(new.iter().map(|c| c.hash()));
-                let refusal = Refusal::new("", "builds on a change that was refused: reload the document");
+                let refusal = Refused::new("", "builds on a change that was refused: reload the document");
                 self.send_error(conn, format!("change to {id} refused: {}", refusal.reason), Some(id), Some(refusal));
                 return Applied::Nothing;
             } else if new.is_empty() {

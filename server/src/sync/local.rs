@@ -9,7 +9,7 @@
 use app::domain::{DocId, UserId};
 use automerge::Automerge;
 
-use super::{gate, Hub, Refusal, SyncError};
+use super::{gate, Hub, Refused, SyncError};
 use crate::docstore::DocMeta;
 
 /// Why a user's write was not stored.
@@ -17,7 +17,7 @@ use crate::docstore::DocMeta;
 pub enum LocalWriteError {
     /// The write gate said no (the same answer a sync client would get).
     #[error(transparent)]
-    Refused(#[from] Refusal),
+    Refused(#[from] Refused),
     /// A new document was asked for and one with that id exists already.
     #[error("document exists already")]
     Exists,

@@ -7,7 +7,7 @@ use automerge::sync::SyncDoc;
 use tokio::sync::mpsc;
 
 use super::slot::Slot;
-use super::{lock, ConnId, Hub, Outgoing, Refusal};
+use super::{lock, ConnId, Hub, Outgoing, Refused};
 
 impl Hub {
     pub(super) fn send(&self, conn: ConnId, make: impl FnOnce(&PeerId, &PeerId) -> Message) {
@@ -37,14 +37,14 @@ impl Hub {
         });
     }
 
-    pub(crate) fn send_error(&self, conn: ConnId, message: String, doc: Option<&DocId>, refused: Option<Refusal>) {
+    pub(crate) fn send_error(&self, conn: ConnId, message: String, doc: Option<&DocId>, refused: Option<Refused>) {
         self.send(conn, |me, them| {
             Message::Error(ErrorMessage {
                 message,
                 sender_id: Some(me.clone()),
                 target_id: Some(them.clone()),
                 document_id: doc.cloned(),
-                refused: refused.map(|r| protocol::Refused { reason: r.reason, path: r.path }),
+                refused,
             })
         });
     }
