@@ -7,9 +7,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, launch, newContext, signIn, waitUpToDate, eventually, rest, items, watchErrors, shot, axeScan, login,
-  PHONE,
+  startServer, launch, newContext, signIn, waitUpToDate, eventually, rest, items, watchErrors, axeScan, login,
+  PHONE, SCREENSHOTS,
 } from './helpers.mjs';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The whole page from its top (the customer page is long on a phone), for a person to look at. */
+async function shot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, name), fullPage: true });
+}
 
 const DAY = 86_400_000;
 let server, browser;
