@@ -27,8 +27,18 @@ async function open(username, viewport = WIDE, locale = 'en-US') {
   const context = await newContext(browser, { viewport, locale });
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await signIn(page, server.url, username);
-  await waitUpToDate(page, 30_000);
+  if (locale.startsWith('zh')) {
+    // A Chinese browser signs in on a Chinese page.
+    await page.goto(server.url + '/');
+    await page.getByLabel('用户名').fill(username);
+    await page.getByLabel('密码').fill('demo');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('navigation', { name: '主导航' }).waitFor();
+    await page.getByRole('status', { name: '同步状态' }).filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
+  } else {
+    await signIn(page, server.url, username);
+    await waitUpToDate(page, 30_000);
+  }
   return { context, page, errors };
 }
 
@@ -109,7 +119,7 @@ test('the board fits 1366 px, counts say "1 deal", and a jump to won asks first'
   await phone.context.close();
 });
 
-test('a logged call shows once, translated, and is stored without a prefix; its page shows customer and next step', { todo: "fails: the log-a-call form is not found by its label: see issue 8's note" }, async () => {
+test('a logged call shows once, translated, and is stored without a prefix; its page shows customer and next step', async () => {
   const deals = items((await rest(server.url, 'rep1', '/api/v1/opportunities')).body)
     .filter((o) => o.owner === 'rep1' && o.status === 'active' && o.customer);
   const deal = deals.find((o) => (o.follow_ups ?? []).length === 0) ?? deals[0];
