@@ -106,6 +106,8 @@ test('售后离线登记投诉，联网后客户经理实时看到（zh-CN）', 
   const onRelay = async () => items((await rest(server.url, 'accountmgr', '/api/v1/activities')).body).find((a) => a.subject === subject);
   assert.equal(await onRelay(), undefined, 'nothing reached the relay while offline');
   await axeScan(as.page, { what: 'the customer page as after-sales, offline' });
+  const [wide, screen] = await as.page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  assert.ok(wide <= screen, `no sideways scroll on a phone while changes wait offline (${wide} > ${screen})`);
   await shot(as.page, 'relationship-customer-aftersales-phone.png');
 
   await as.context.setOffline(false);
@@ -180,6 +182,7 @@ test("a rep's won deal for a customer made in the app is in its cooperation hist
   await eventually(async () => (await ltv.innerText()) === 'CN¥123,456.00', { what: 'the lifetime value from the won deal' });
 
   // A renewal by hand: a wrong amount first (nothing saved), then the real one.
+  await history.getByText('Add an order, contract or renewal').click();
   const add = am.page.getByRole('form', { name: 'Add an order, contract or renewal' });
   await add.getByRole('combobox', { name: 'Entry type' }).selectOption({ label: 'Renewal' });
   await add.getByRole('textbox', { name: 'Amount (CNY)' }).fill('12,50x');

@@ -104,7 +104,8 @@ pub fn CooperationHistory(id: DocId, lines: HistoryLines, access: Memo<Access>) 
     }
 }
 
-/// Adds an order, contract or renewal by hand (to the customer's `money` group, started now if it was not).
+/// Adds an order, contract or renewal by hand (to the customer's `money` group, started now if it was not),
+/// folded until asked for: most visits to a customer page do not add one.
 #[component]
 fn AddEntry(id: DocId) -> impl IntoView {
     let i18n = I18n::use_i18n();
@@ -184,8 +185,9 @@ fn AddEntry(id: DocId) -> impl IntoView {
         });
     });
     view! {
+        <details class="add-entry">
+        <summary>{move || i18n.t(K::AddToHistory)}</summary>
         <form class="log-activity" novalidate=true on:submit=move |ev| submit.run(ev) aria-label=move || i18n.t(K::AddToHistory)>
-            <h3>{move || i18n.t(K::AddToHistory)}</h3>
             {move || (errors.with(|e| !e.is_empty()) || general.with(Option::is_some))
                 .then(|| form_error_summary(i18n, general.get()))}
             <FormSelect name="entry-kind" label=label(K::EntryType) value=kind options=kinds error=err("kind") />
@@ -200,5 +202,6 @@ fn AddEntry(id: DocId) -> impl IntoView {
                 </Show>
             </div>
         </form>
+        </details>
     }
 }
