@@ -51,8 +51,8 @@ pub fn add_entry(money: &mut CustomerMoney, key: &str, entry: NewEntry) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::relationship::{cooperation_history, history_value, HistorySource};
     use crate::domain::records::Companion;
+    use crate::domain::relationship::{cooperation_history, history_value, HistorySource};
 
     const T0: Timestamp = Timestamp(1_767_225_600_000);
 

@@ -180,7 +180,10 @@ mod tests {
         let dir = company();
         let mut c = log_activity(entry(ActivityKind::Service), &u("aftersales"), T0, &dir).unwrap();
         assign_case(&mut c, u("accountmgr"), T0.plus_days(9), &dir, T0.plus_days(1)).unwrap();
-        assert_eq!((c.assignee.clone(), c.due_at, c.updated_at), (Some(u("accountmgr")), Some(T0.plus_days(9)), T0.plus_days(1)));
+        assert_eq!(
+            (c.assignee.clone(), c.due_at, c.updated_at),
+            (Some(u("accountmgr")), Some(T0.plus_days(9)), T0.plus_days(1))
+        );
         c.validate_fields(&dir).unwrap();
         let before = c.clone();
         assert!(assign_case(&mut c, u("gone"), T0, &dir, T0.plus_days(2)).is_err());

@@ -18,9 +18,7 @@ use self::history::{CooperationHistory, HistoryLines};
 use super::list::status_text;
 use super::record::{access_of, save};
 use crate::domain::relationship::{satisfaction, Trend};
-use crate::domain::{
-    Activity, Customer, CustomerTier, CustomerView, DocId, OpportunityStatus, RecordKind, RecordView,
-};
+use crate::domain::{Activity, Customer, CustomerTier, CustomerView, DocId, OpportunityStatus, RecordKind, RecordView};
 use crate::i18n::{I18n, K};
 use crate::ui::components::ctx::{now, Ctx};
 use crate::ui::components::custom_fields::CustomFields;
@@ -107,9 +105,8 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
         }
         text
     });
-    let shows_satisfaction = move || {
-        ctx.sees_kind(RecordKind::Activity) || c.with(|c| c.as_ref().is_some_and(|c| c.service.is_some()))
-    };
+    let shows_satisfaction =
+        move || ctx.sees_kind(RecordKind::Activity) || c.with(|c| c.as_ref().is_some_and(|c| c.service.is_some()));
     let lines = HistoryLines::new(ctx, id.clone(), c);
 
     view! {

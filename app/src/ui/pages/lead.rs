@@ -11,7 +11,9 @@ use crate::domain::ops::{
     convert_lead, provisional_number, ConversionIds, ConvertOutcome, ConvertRequest, CustomerChoice, CustomerMatch,
     CUSTOMER_PREFIX, OPPORTUNITY_PREFIX,
 };
-use crate::domain::{ActivityView, Customer, DocId, Lead, LeadPii, LeadSource, LeadStatus, LeadView, RecordKind, RecordView};
+use crate::domain::{
+    ActivityView, Customer, DocId, Lead, LeadPii, LeadSource, LeadStatus, LeadView, RecordKind, RecordView,
+};
 use crate::i18n::{I18n, K};
 use crate::store::{new_doc_id, StoreError};
 use crate::ui::components::ctx::{now, Ctx};

@@ -7,8 +7,12 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use std::collections::HashMap;
 
-use crate::domain::relationship::{add_entry, cooperation_history, entry_key, history_value, HistoryEntry, HistorySource, NewEntry};
-use crate::domain::{Access, CustomerMoney, CustomerView, DocId, EntryKind, Money, OpportunityView, RecordKind, RecordView};
+use crate::domain::relationship::{
+    add_entry, cooperation_history, entry_key, history_value, HistoryEntry, HistorySource, NewEntry,
+};
+use crate::domain::{
+    Access, CustomerMoney, CustomerView, DocId, EntryKind, Money, OpportunityView, RecordKind, RecordView,
+};
 use crate::i18n::{I18n, K};
 use crate::store::{new_doc_id, StoreError};
 use crate::ui::components::ctx::{date_input_value, now, parse_date_input, Ctx};
@@ -123,7 +127,10 @@ fn AddEntry(id: DocId) -> impl IntoView {
     let err = move |k: &'static str| Signal::derive(move || errors.with(|e| e.get(k).cloned()));
     let label = move |k: K| Signal::derive(move || i18n.t(k).to_string());
     let kinds = Signal::derive(move || {
-        EntryKind::ALL.iter().map(|k| (k.as_str().to_string(), i18n.t(entry_kind_text(*k)).to_string())).collect::<Vec<_>>()
+        EntryKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_string(), i18n.t(entry_kind_text(*k)).to_string()))
+            .collect::<Vec<_>>()
     });
     let submit = Callback::new(move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -26,21 +26,33 @@ pub fn ActivityDetail(id: DocId) -> impl IntoView {
     let acc = access_of(ctx, id.clone());
     let base_w = Signal::derive(move || acc.get().base.can_write());
     let label = move |k: K| Signal::derive(move || i18n.t(k).to_string());
-    let get = move |f: fn(&ActivityView) -> String| Signal::derive(move || a.with(|a| a.as_ref().map(f).unwrap_or_default()));
+    let get =
+        move |f: fn(&ActivityView) -> String| Signal::derive(move || a.with(|a| a.as_ref().map(f).unwrap_or_default()));
     let link = move |f: fn(&ActivityView) -> Option<DocId>| Signal::derive(move || a.with(|a| a.as_ref().and_then(f)));
     let is_case = move || a.with(|a| a.as_ref().is_some_and(|a| a.base.kind.is_case()));
     let is_visit = move || a.with(|a| a.as_ref().is_some_and(|a| a.base.kind == crate::domain::ActivityKind::Visit));
     let (i1, i2, i3) = (id.clone(), id.clone(), id.clone());
-    let (i_status, i_assignee, i_due, i_score) =
-        (StoredValue::new(id.clone()), StoredValue::new(id.clone()), StoredValue::new(id.clone()), StoredValue::new(id.clone()));
+    let (i_status, i_assignee, i_due, i_score) = (
+        StoredValue::new(id.clone()),
+        StoredValue::new(id.clone()),
+        StoredValue::new(id.clone()),
+        StoredValue::new(id.clone()),
+    );
 
     let statuses = Signal::derive(move || {
-        CaseStatus::ALL.iter().map(|s| (s.as_str().to_string(), i18n.t(case_status_text(*s)).to_string())).collect::<Vec<_>>()
+        CaseStatus::ALL
+            .iter()
+            .map(|s| (s.as_str().to_string(), i18n.t(case_status_text(*s)).to_string()))
+            .collect::<Vec<_>>()
     });
     let people = Signal::derive(move || {
         ctx.directory().with(|d| {
-            let mut v: Vec<(String, String)> =
-                d.iter().flat_map(|d| d.users.iter()).filter(|u| !u.disabled).map(|u| (u.id.to_string(), u.name.clone())).collect();
+            let mut v: Vec<(String, String)> = d
+                .iter()
+                .flat_map(|d| d.users.iter())
+                .filter(|u| !u.disabled)
+                .map(|u| (u.id.to_string(), u.name.clone()))
+                .collect();
             v.sort_by(|a, b| a.1.cmp(&b.1));
             v
         })
@@ -54,7 +66,9 @@ pub fn ActivityDetail(id: DocId) -> impl IntoView {
     let reassign = move |id: DocId, who: Option<UserId>, due: Option<crate::domain::Timestamp>, summary: String| {
         let Some(dir) = ctx.directory().get_untracked() else { return ctx.report(i18n.t(K::NoDirectory)) };
         save::<Activity>(ctx, id, summary, move |a| {
-            let who = who.or_else(|| a.assignee.clone()).ok_or_else(|| DomainError::invalid("assignee", "who works on it?"))?;
+            let who = who
+                .or_else(|| a.assignee.clone())
+                .ok_or_else(|| DomainError::invalid("assignee", "who works on it?"))?;
             let due = due.or(a.due_at).ok_or_else(|| DomainError::invalid("due_at", "by when must it be resolved?"))?;
             assign_case(a, who, due, &dir, now())
         })
