@@ -222,6 +222,7 @@ test("a rep's won deal for a customer made in the app is in its cooperation hist
   await mkHistory.getByText('amount not shown to your role').waitFor();
   assert.equal(await mkHistory.getByText('Support renewal 2027').count(), 0, 'hand-written entries are money');
   assert.equal(await mk.page.getByText('Lifetime value').count(), 0);
+  assert.equal(await mk.page.getByRole('heading', { name: 'Contacts' }).count(), 0, 'marketing reads no contacts');
   assert.equal(await mk.page.getByRole('form', { name: 'Log an activity' }).count(), 0);
   assert.doesNotMatch(await mk.page.locator('main').innerText(), /¥/);
   await axeScan(mk.page, { what: 'the customer page as marketing' });

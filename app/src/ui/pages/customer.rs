@@ -108,6 +108,7 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
     let shows_satisfaction =
         move || ctx.sees_kind(RecordKind::Activity) || c.with(|c| c.as_ref().is_some_and(|c| c.service.is_some()));
     let lines = HistoryLines::new(ctx, id.clone(), c);
+    let id_new = StoredValue::new(id.clone());
 
     view! {
         <div class="record-grid">
@@ -142,16 +143,19 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
             <Relationship id=id.clone() customer=c />
             <CooperationHistory id=id.clone() lines=lines access=acc />
             <section class="card">
-                <h2>{move || i18n.t(K::Contacts)}</h2>
-                <Show when=move || my_contacts.with(Vec::is_empty)>
-                    <p class="muted empty-note">{move || i18n.t(K::NoContacts)}</p>
+                // Roles without contacts (marketing, analysts) are not told "no contacts yet".
+                <Show when=move || ctx.sees_kind(RecordKind::Contact)>
+                    <h2>{move || i18n.t(K::Contacts)}</h2>
+                    <Show when=move || my_contacts.with(Vec::is_empty)>
+                        <p class="muted empty-note">{move || i18n.t(K::NoContacts)}</p>
+                    </Show>
+                    <ul class="links">
+                        {move || my_contacts.get().into_iter().map(|(id, name)| view! { <li><A href=format!("/r/{id}")>{name}</A></li> }).collect_view()}
+                    </ul>
+                    <div class="section-actions">
+                        <NewButton kind=RecordKind::Contact customer=id_new.get_value() label=K::AddContact />
+                    </div>
                 </Show>
-                <ul class="links">
-                    {move || my_contacts.get().into_iter().map(|(id, name)| view! { <li><A href=format!("/r/{id}")>{name}</A></li> }).collect_view()}
-                </ul>
-                <div class="section-actions">
-                    <NewButton kind=RecordKind::Contact customer=id.clone() label=K::AddContact />
-                </div>
                 <Show when=move || ctx.sees_kind(RecordKind::Opportunity)>
                     <h2>{move || i18n.t(K::OpenOpportunities)}</h2>
                     <Show when=move || open_deals.with(Vec::is_empty)>
