@@ -120,6 +120,9 @@ test('售后离线登记投诉，联网后客户经理实时看到（zh-CN）', 
   assert.equal(stored.assignee, 'aftersales');
   assert.equal(stored.customer, customer.id);
 
+  await axeScan(am.page, { what: 'the customer page as the account manager, in Chinese' });
+  await shot(am.page, 'relationship-customer-accountmgr-zh-desktop.png');
+
   // Its status moves on its own page: open → in progress.
   await amLine.getByRole('link', { name: `投诉 · ${subject}` }).click();
   await am.page.getByRole('heading', { level: 1, name: subject }).waitFor();
