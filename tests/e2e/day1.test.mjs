@@ -28,8 +28,18 @@ async function open(username, viewport = WIDE, locale = 'en-US') {
   const context = await newContext(browser, { viewport, locale });
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await signIn(page, server.url, username);
-  await waitUpToDate(page, 30_000);
+  if (locale.startsWith('zh')) {
+    // A Chinese browser signs in on a Chinese page.
+    await page.goto(server.url + '/');
+    await page.getByLabel('用户名').fill(username);
+    await page.getByLabel('密码').fill('demo');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('navigation', { name: '主导航' }).waitFor();
+    await page.getByRole('status', { name: '同步状态' }).filter({ hasText: '已同步' }).waitFor({ timeout: 30_000 });
+  } else {
+    await signIn(page, server.url, username);
+    await waitUpToDate(page, 30_000);
+  }
   return { context, page, errors };
 }
 

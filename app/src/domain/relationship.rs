@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //! - `history`: a customer's cooperation history, read from its won deals and its hand-written entries.
+//! - `entry`: hand-written orders, contracts and renewals in the customer's `money` group.
 //! - `log`: logging a call, visit (回访), meeting, e-mail, complaint or service ticket; case statuses.
 //! - `satisfaction`: a customer's satisfaction from recent visit scores, with its trend.
 //! - `rules`: the admin's settings (visit interval per tier, tier thresholds), in the directory.
@@ -13,6 +14,7 @@
 //! Nothing here writes documents; the client and the relay call these with the views the reader holds,
 //! so every role sees what its policy lets it read and nothing is stored twice.
 
+mod entry;
 mod facts;
 mod history;
 mod log;
@@ -22,9 +24,10 @@ mod satisfaction;
 mod tiers;
 mod visits;
 
+pub use entry::{add_entry, entry_key, NewEntry};
 pub use facts::{customer_facts, CustomerFacts};
 pub use history::{cooperation_history, history_value, HistoryEntry, HistorySource};
-pub use log::{log_activity, overdue_case, set_case_status, LogEntry};
+pub use log::{assign_case, log_activity, may_log, overdue_case, set_case_status, LogEntry};
 pub use reminders::{reminders, CaseDue, ChurnItem, Reminders};
 pub use rules::{RelationshipRules, TierRules, VisitIntervals};
 pub use satisfaction::{satisfaction, Satisfaction, Trend, RECENT, WINDOW_DAYS};

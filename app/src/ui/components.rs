@@ -6,6 +6,7 @@ pub mod ctx;
 pub mod custom_fields;
 pub mod fields;
 pub mod form;
+pub mod log_relationship;
 pub mod notes;
 pub mod owner;
 pub mod presence;

@@ -3,7 +3,24 @@
 //! came from). Who may log it is the policy's `activities` rule, checked by the relay like any write.
 
 use crate::domain::vocab;
-use crate::domain::{Activity, ActivityKind, CaseStatus, Directory, DocId, DomainError, Record, Timestamp, UserId};
+use crate::domain::{
+    access, may_assign, Activity, ActivityKind, CaseStatus, Directory, DocId, DomainError, Record, RecordKind,
+    RecordMeta, Timestamp, UserId,
+};
+
+/// May `user` log an activity on a customer maintained by `customer_owner` (`None`: a lead, or a customer
+/// without a maintainer)? The same question the relay's write gate asks of the new activity (owned by its
+/// writer, linked to that customer): after-sales on any customer, account managers on theirs, reps on
+/// their own, managers in their team; marketing and analysts never.
+pub fn may_log(user: &UserId, dir: &Directory, customer_owner: Option<&UserId>) -> bool {
+    let meta = RecordMeta {
+        kind: RecordKind::Activity,
+        owner: Some(user.clone()),
+        customer_owner: customer_owner.cloned(),
+        linked: Vec::new(),
+    };
+    access(user, dir, &meta).base.can_write() && may_assign(user, dir, RecordKind::Activity, None, Some(user), true)
+}
 
 /// What the person filled in.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,6 +82,26 @@ pub fn set_case_status(a: &mut Activity, status: CaseStatus, now: Timestamp) -> 
     Ok(())
 }
 
+/// Hands a complaint or ticket to `assignee` (an active user) and sets when it must be resolved.
+pub fn assign_case(
+    a: &mut Activity,
+    assignee: UserId,
+    due_at: Timestamp,
+    dir: &Directory,
+    now: Timestamp,
+) -> Result<(), DomainError> {
+    if a.case_status().is_none() {
+        return Err(DomainError::invalid("assignee", "only complaints and service tickets are assigned"));
+    }
+    if dir.user(&assignee).is_none_or(|u| u.disabled) {
+        return Err(DomainError::invalid("assignee", format!("{assignee} is not an active user")));
+    }
+    a.assignee = Some(assignee);
+    a.due_at = Some(due_at);
+    a.updated_at = now.max(a.updated_at);
+    Ok(())
+}
+
 /// Is this case still open (not resolved) and past its due date at `now`?
 pub fn overdue_case(a: &Activity, now: Timestamp) -> bool {
     a.case_status().is_some_and(|s| s != CaseStatus::Resolved) && a.due_at.is_some_and(|d| d < now)
@@ -118,6 +155,41 @@ mod tests {
         let mut call = log_activity(entry(ActivityKind::Call), &u("rep1"), T0, &dir).unwrap();
         assert_eq!((call.status, call.assignee.clone(), call.due_at), (None, None, None), "a call is no case");
         assert!(set_case_status(&mut call, CaseStatus::Resolved, T0).is_err());
+    }
+
+    #[test]
+    fn who_may_log_follows_the_policy_for_each_role() {
+        let dir = company();
+        let mine = Some(u("accountmgr"));
+        let reps = Some(u("rep1"));
+        // After-sales: on any customer; account managers: on theirs; reps: their own (they own what they log).
+        assert!(may_log(&u("aftersales"), &dir, mine.as_ref()));
+        assert!(may_log(&u("aftersales"), &dir, reps.as_ref()));
+        assert!(may_log(&u("accountmgr"), &dir, mine.as_ref()));
+        assert!(may_log(&u("rep1"), &dir, reps.as_ref()));
+        assert!(may_log(&u("rep1"), &dir, None), "on their lead");
+        assert!(may_log(&u("manager"), &dir, reps.as_ref()));
+        assert!(may_log(&u("admin"), &dir, mine.as_ref()));
+        for nobody in ["marketing", "analyst", "gone", "stranger"] {
+            assert!(!may_log(&u(nobody), &dir, mine.as_ref()), "{nobody}");
+        }
+    }
+
+    #[test]
+    fn a_case_is_handed_to_an_active_user_with_a_new_due_date() {
+        let dir = company();
+        let mut c = log_activity(entry(ActivityKind::Service), &u("aftersales"), T0, &dir).unwrap();
+        assign_case(&mut c, u("accountmgr"), T0.plus_days(9), &dir, T0.plus_days(1)).unwrap();
+        assert_eq!(
+            (c.assignee.clone(), c.due_at, c.updated_at),
+            (Some(u("accountmgr")), Some(T0.plus_days(9)), T0.plus_days(1))
+        );
+        c.validate_fields(&dir).unwrap();
+        let before = c.clone();
+        assert!(assign_case(&mut c, u("gone"), T0, &dir, T0.plus_days(2)).is_err());
+        assert_eq!(c, before, "a refused hand-over changes nothing");
+        let mut call = log_activity(entry(ActivityKind::Call), &u("rep1"), T0, &dir).unwrap();
+        assert!(assign_case(&mut call, u("rep1"), T0, &dir, T0).is_err());
     }
 
     #[test]

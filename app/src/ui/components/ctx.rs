@@ -110,6 +110,12 @@ impl Ctx {
         self.customers.with(|m| m.get(id).map(|(_, n)| n.clone()))
     }
 
+    /// A customer's maintainer, if the customer is on this device (the policy's `customer_owner` of what is
+    /// logged on it).
+    pub fn customer_owner(&self, id: &DocId) -> Option<UserId> {
+        self.customers.with(|m| m.get(id).and_then(|(o, _)| o.clone()))
+    }
+
     /// A user's display name from the directory (their id when unknown).
     pub fn user_name(&self, id: &UserId) -> String {
         self.directory()

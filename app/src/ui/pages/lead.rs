@@ -11,12 +11,15 @@ use crate::domain::ops::{
     convert_lead, provisional_number, ConversionIds, ConvertOutcome, ConvertRequest, CustomerChoice, CustomerMatch,
     CUSTOMER_PREFIX, OPPORTUNITY_PREFIX,
 };
-use crate::domain::{Customer, DocId, Lead, LeadPii, LeadSource, LeadStatus, LeadView, RecordKind, RecordView};
+use crate::domain::{
+    ActivityView, Customer, DocId, Lead, LeadPii, LeadSource, LeadStatus, LeadView, RecordKind, RecordView,
+};
 use crate::i18n::{I18n, K};
 use crate::store::{new_doc_id, StoreError};
 use crate::ui::components::ctx::{now, Ctx};
 use crate::ui::components::custom_fields::CustomFields;
 use crate::ui::components::fields::{SelectField, TextField};
+use crate::ui::components::log_relationship::{ActivityList, LogRelationship};
 use crate::ui::components::notes::LiveNotes;
 use crate::ui::components::owner::OwnerField;
 
@@ -99,12 +102,21 @@ pub fn LeadDetail(id: DocId) -> impl IntoView {
             <Show when=convertible>
                 <ConvertLead lead=l />
             </Show>
+            <section class="card">
+                <h2>{move || i18n.t(K::Activities)}</h2>
+                <ActivityList keep=of_lead of=id.clone() />
+                <LogRelationship customer=Signal::derive(|| None::<DocId>) lead=id.clone() />
+            </section>
             <CustomFields id=id.clone() />
             <section class="card">
                 <LiveNotes id=id.clone() label=label(K::Notes) editable=base_w />
             </section>
         </div>
     }
+}
+
+fn of_lead(a: &ActivityView, lead: &DocId) -> bool {
+    a.base.lead.as_ref() == Some(lead)
 }
 
 /// Which customer the user chose for a conversion.

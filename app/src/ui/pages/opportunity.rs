@@ -6,7 +6,7 @@ mod followups;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use self::followups::{FollowUpTimeline, LogActivity};
+use self::followups::FollowUpTimeline;
 
 use super::board::move_opportunity;
 use super::record::{access_of, save};
@@ -20,6 +20,7 @@ use crate::ui::components::confirm::{Action, Confirm};
 use crate::ui::components::ctx::{date_input_value, now, parse_date_input, Ctx};
 use crate::ui::components::custom_fields::CustomFields;
 use crate::ui::components::fields::{ReadField, SelectField, TextField};
+use crate::ui::components::log_relationship::LogRelationship;
 use crate::ui::components::notes::LiveNotes;
 use crate::ui::components::owner::OwnerField;
 use std::sync::Arc;
@@ -265,9 +266,10 @@ pub fn OpportunityDetail(id: DocId) -> impl IntoView {
             <section class="card">
                 <h2>{move || i18n.t(K::FollowUpTimeline)}</h2>
                 <FollowUpTimeline id=id.clone() opp=o />
-                <Show when=move || edit_w.get()>
-                    <LogActivity id=id.clone() opp=o />
-                </Show>
+                <LogRelationship
+                    customer=Signal::derive(move || o.with(|o| o.as_ref().and_then(|o| o.base.customer.clone())))
+                    opportunity=id.clone()
+                />
             </section>
         </div>
     }

@@ -1,20 +1,23 @@
 //! A record page: loads the record's documents while open (so edits merge live and others see us),
 //! shows who else is here, and hands the body to the page for its kind.
 
+mod activity;
 mod archive;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
+use activity::ActivityDetail;
 use archive::ArchiveControls;
 
-use super::{customer::CustomerDetail, lead::LeadDetail, list::status_text, opportunity::OpportunityDetail};
-use crate::domain::{Activity, Contact, ContactPii, DocId, RecordKind, RecordView};
+use super::{customer::CustomerDetail, lead::LeadDetail, opportunity::OpportunityDetail};
+use crate::domain::{ActivityView, Contact, ContactPii, DocId, RecordKind, RecordView};
 use crate::i18n::{I18n, K};
-use crate::ui::components::ctx::{date_input_value, parse_date_input, Ctx};
+use crate::ui::components::ctx::Ctx;
 use crate::ui::components::custom_fields::CustomFields;
 use crate::ui::components::fields::{ReadField, TextField};
+use crate::ui::components::log_relationship::{ActivityList, LogRelationship};
 use crate::ui::components::notes::LiveNotes;
 use crate::ui::components::owner::OwnerField;
 use crate::ui::components::presence::PresenceAvatars;
@@ -209,6 +212,14 @@ fn ContactDetail(id: DocId) -> impl IntoView {
                     />
                 </Show>
             </section>
+            <section class="card">
+                <h2>{move || i18n.t(K::Activities)}</h2>
+                <ActivityList keep=of_contact of=id.clone() />
+                <LogRelationship
+                    customer=Signal::derive(move || c.with(|c| c.as_ref().and_then(|c| c.base.customer.clone())))
+                    contact=id.clone()
+                />
+            </section>
             <CustomFields id=id.clone() />
             <section class="card">
                 <LiveNotes id=id.clone() label=Signal::derive(move || i18n.t(K::Notes).to_string()) editable=base_w />
@@ -217,79 +228,8 @@ fn ContactDetail(id: DocId) -> impl IntoView {
     }
 }
 
-#[component]
-fn ActivityDetail(id: DocId) -> impl IntoView {
-    let i18n = I18n::use_i18n();
-    let ctx = Ctx::use_ctx();
-    let rec = ctx.store.record(id.clone());
-    let a = Memo::new(move |_| match rec.get() {
-        Some(RecordView::Activity(a)) => Some(a),
-        _ => None,
-    });
-    let acc = access_of(ctx, id.clone());
-    let base_w = Signal::derive(move || acc.get().base.can_write());
-    let (i1, i2, i3) = (id.clone(), id.clone(), id.clone());
-    view! {
-        <div class="record-grid">
-            <section class="card">
-                <ReadField
-                    label=Signal::derive(move || i18n.t(K::ActivityKind).to_string())
-                    value=Signal::derive(move || a.with(|a| a.as_ref().map(|a| status_text(i18n, a.base.kind.as_str()))).unwrap_or_default())
-                />
-                <ReadField
-                    label=Signal::derive(move || i18n.t(K::When).to_string())
-                    value=Signal::derive(move || a.with(|a| a.as_ref().map(|a| i18n.date(a.base.at))).unwrap_or_default())
-                />
-                <RecordLink
-                    label=K::Customer
-                    target=Signal::derive(move || a.with(|a| a.as_ref().and_then(|a| a.base.customer.clone())))
-                />
-                <RecordLink
-                    label=K::KindOpportunity
-                    target=Signal::derive(move || a.with(|a| a.as_ref().and_then(|a| a.base.opportunity.clone())))
-                />
-                <TextField
-                    label=Signal::derive(move || i18n.t(K::Outcome).to_string())
-                    value=Signal::derive(move || a.with(|a| a.as_ref().map(|a| a.base.outcome.clone())).unwrap_or_default())
-                    editable=base_w
-                    on_commit=Callback::new(move |v: String| {
-                        save::<Activity>(ctx, i1.clone(), format!("{}: {v}", i18n.t(K::Outcome)), move |a| {
-                            a.outcome = v.trim().to_string();
-                            Ok(())
-                        })
-                    })
-                />
-                <TextField
-                    label=Signal::derive(move || i18n.t(K::NextStep).to_string())
-                    value=Signal::derive(move || a.with(|a| a.as_ref().map(|a| a.base.next_step.clone())).unwrap_or_default())
-                    editable=base_w
-                    on_commit=Callback::new(move |v: String| {
-                        save::<Activity>(ctx, i2.clone(), format!("{}: {v}", i18n.t(K::NextStep)), move |a| {
-                            a.next_step = v.trim().to_string();
-                            Ok(())
-                        })
-                    })
-                />
-                <TextField
-                    label=Signal::derive(move || i18n.t(K::NextStepDue).to_string())
-                    input_type="date"
-                    value=Signal::derive(move || a.with(|a| a.as_ref().and_then(|a| a.base.next_step_at).map(date_input_value)).unwrap_or_default())
-                    editable=base_w
-                    on_commit=Callback::new(move |v: String| {
-                        let t = parse_date_input(&v);
-                        save::<Activity>(ctx, i3.clone(), format!("{}: {v}", i18n.t(K::NextStepDue)), move |a| {
-                            a.next_step_at = t;
-                            Ok(())
-                        })
-                    })
-                />
-            </section>
-            <CustomFields id=id.clone() />
-            <section class="card">
-                <LiveNotes id=id.clone() label=Signal::derive(move || i18n.t(K::Notes).to_string()) editable=base_w />
-            </section>
-        </div>
-    }
+fn of_contact(a: &ActivityView, contact: &DocId) -> bool {
+    a.base.contact.as_ref() == Some(contact)
 }
 
 /// A labelled link to a related record by its name ("—" when there is none, or when the record is not on
