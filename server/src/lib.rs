@@ -186,7 +186,13 @@ pub async fn serve(
         println!("First run: created the administrator account.");
         println!("  username: admin");
         println!("  one-time setup password: {password}");
-        let url = listener.local_addr().map(|a| format!("http://{a}")).unwrap_or_else(|_| "the relay".into());
+        let scheme = if transport.tls.is_some() { "https" } else { "http" };
+        // A wildcard address is where the relay listens, not an address a browser can open.
+        let url = match listener.local_addr() {
+            Ok(a) if a.ip().is_unspecified() => format!("{scheme}://<this machine's name or address>:{}", a.port()),
+            Ok(a) => format!("{scheme}://{a}"),
+            Err(_) => "the relay".into(),
+        };
         println!("  Open {url} in a browser, sign in as admin with this password, and choose your own.");
     }
     spawn_session_sweeper(state.accounts.clone());
