@@ -31,6 +31,8 @@ export function watchErrors(page) {
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
     if (/Content[ -]Security[ -]Policy/i.test(m.text())) errors.push(`CSP: ${m.text()}`);
+    // A Rust panic reaches `pageerror` only as "unreachable"; its message is what console_error_panic_hook logs.
+    if (m.type() === 'error' && /panicked at/.test(m.text())) errors.push(`panic: ${m.text().slice(0, 1500)}`);
   });
   return errors;
 }
