@@ -155,7 +155,14 @@ pub(crate) fn install(core: &Rc<Core>) {
         let c = core.clone();
         let offline = Closure::<dyn FnMut(JsValue)>::new(move |_| {
             let (ws, gen, tx) = {
-                let mut net = c.net.borrow_mut();
+                // Never a second borrow of the socket state from an event handler: if it is busy, the
+                // socket's own close event (after `close`) does the same, later.
+                let Ok(mut net) = c.net.try_borrow_mut() else {
+                    if let Some(ws) = c.net.try_borrow().ok().and_then(|n| n.ws.clone()) {
+                        let _ = ws.close();
+                    }
+                    return;
+                };
                 let Some(ws) = net.ws.take() else { return };
                 net.generation += 1;
                 (ws, net.generation, net.tx.clone())
