@@ -51,7 +51,8 @@ async fn admins_replace_the_rules_others_only_read_them() {
     let mut bad = edited();
     bad["visits"]["weekly"] = json!(7);
     let (status, body) = s.call(Method::PUT, PATH, Some(&admin), Some(bad)).await;
-    assert!(status.is_client_error(), "{status} {body}");
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "bad_request");
+    assert_eq!(body["message"], "visits.weekly: unknown field");
     assert_eq!(s.get(PATH, &admin).await.1, before, "bad input changes nothing");
 
     let (status, body) = s.call(Method::PUT, PATH, Some(&admin), Some(edited())).await;

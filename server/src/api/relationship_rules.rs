@@ -10,6 +10,7 @@ use axum::{
     Json, Router,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use app::domain::relationship::{TierRules, VisitIntervals};
 use app::domain::{ChurnRules, Directory, Role};
@@ -50,10 +51,11 @@ async fn replace(
     admin: AuthUser,
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
-    body: Result<Json<RelationshipSettings>, JsonRejection>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<RelationshipSettings>, ApiError> {
     admin.require_role(&state, &[Role::Admin])?;
-    let Json(new) = body.map_err(json_rejection)?;
+    let Json(body) = body.map_err(json_rejection)?;
+    let new = parse(body)?;
     new.churn.validate()?;
     let rules = app::domain::relationship::RelationshipRules { visits: new.visits.clone(), tiers: new.tiers.clone() };
     rules.validate()?;
@@ -63,6 +65,26 @@ async fn replace(
     })
     .await?;
     Ok(Json(RelationshipSettings::of(&state.hub.directory())))
+}
+
+/// The body as settings; an unknown or missing field anywhere is refused by name (a typo must not be
+/// dropped silently while the rest is saved).
+fn parse(body: Value) -> Result<RelationshipSettings, ApiError> {
+    const KNOWN: [(&str, &[&str]); 3] = [
+        ("churn", &["inactive_days", "max_satisfaction"]),
+        ("visits", &["key", "normal", "low_frequency"]),
+        ("tiers", &["currency", "key_lifetime", "key_last_year", "low_last_year"]),
+    ];
+    let top = body.as_object().ok_or_else(|| ApiError::bad_request("the body is a JSON object"))?;
+    for (part, fields) in KNOWN {
+        let Some(obj) = top.get(part).and_then(Value::as_object) else {
+            return Err(ApiError::bad_request(format!("{part}: missing (an object)")));
+        };
+        if let Some(k) = obj.keys().find(|k| !fields.contains(&k.as_str())) {
+            return Err(ApiError::bad_request(format!("{part}.{k}: unknown field")));
+        }
+    }
+    serde_json::from_value(body).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 pub fn router() -> Router<AppState> {
