@@ -3,7 +3,7 @@
 //! churn rates over the chosen period, and the customers at risk with their reasons. Each figure appears
 //! only when the role sees what it is computed from: lifetime value and repurchase need the cooperation
 //! histories (the customers' `money` group), churn and the at-risk list need the activities. Without
-//! them (marketing) a figure would be wrong, not just incomplete, so it is left out; money is never shown
+//! them (marketing) a figure would be wrong (satisfaction needs visits or the `service` group), not just incomplete, so it is left out; money is never shown
 //! as 0.
 
 use leptos::prelude::*;
@@ -53,6 +53,8 @@ pub fn customer_card(
     let acts: Vec<&Activity> = activities.iter().collect();
     let m = customer_metrics(&cs, deals, &acts, dir, start, now());
     let sees_history = customers.iter().any(|c| c.money.is_some());
+    // Satisfaction comes from visit scores (activities) or the imported number (the `service` group).
+    let sees_service = customers.iter().any(|c| c.service.is_some());
     let rate = |r: Option<f64>| r.map(|r| i18n.percent(r)).unwrap_or_else(|| i18n.t(K::None).to_string());
     let tiers: Vec<Bar> = CustomerTier::ALL
         .iter()
@@ -81,7 +83,7 @@ pub fn customer_card(
                 {i18n.t(RK::CustomerMetrics)}" "<span class="muted">{i18n.number(m.count as f64)}</span>
             </h2>
             <div class="stats inner">
-                <Kpi label=i18n.t(RK::AverageSatisfaction) value=satisfaction />
+                {(sees_service || sees_activities).then(|| view! { <Kpi label=i18n.t(RK::AverageSatisfaction) value=satisfaction /> })}
                 {sees_history
                     .then(|| {
                         view! {
