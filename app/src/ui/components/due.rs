@@ -37,7 +37,8 @@ impl DueNow {
         let dir = ctx.directory();
         // The clock moves on its own: recompute each minute too (an item falls due without any edit).
         let tick = RwSignal::new(0u64);
-        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_secs(60))
+        if let Ok(handle) =
+            set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_secs(60))
         {
             on_cleanup(move || handle.clear());
         }
@@ -46,7 +47,8 @@ impl DueNow {
             let Some(me) = ctx.me_id() else { return Due::default() };
             let t = now();
             // Read in place: cloning every view on each flush slows a first sync of thousands of records.
-            let follow_ups = opps.with(|o| acts.with(|a| follow_ups(&me, o.iter().chain(a.iter()), t, utc_offset_minutes())));
+            let follow_ups =
+                opps.with(|o| acts.with(|a| follow_ups(&me, o.iter().chain(a.iter()), t, utc_offset_minutes())));
             let reminders = dir.with(|d| {
                 let Some(d) = d.as_ref() else { return Reminders::default() };
                 customers.with(|cs| {

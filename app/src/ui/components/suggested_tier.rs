@@ -48,12 +48,12 @@ pub fn SuggestedTier(id: DocId) -> impl IntoView {
                     .collect();
                 let history = cooperation_history(&c.id, c.money.as_ref(), &deals);
                 let t = now();
-                let suggested = sees_money.then(|| suggested_tier(&history, &rules, t).zip(revenue(&history, &rules, t)).map(
-                    |(tier, (life, year))| {
+                let suggested = sees_money.then(|| {
+                    suggested_tier(&history, &rules, t).zip(revenue(&history, &rules, t)).map(|(tier, (life, year))| {
                         let m = |a| Money { amount_minor: a, currency: rules.currency.clone() };
                         (tier, m(life), m(year))
-                    },
-                ));
+                    })
+                });
                 let suggested = suggested.flatten();
                 Some(Suggestion { chosen: c.base.tier, suggested })
             })

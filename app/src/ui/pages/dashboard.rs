@@ -9,8 +9,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::domain::analytics::{
-    in_period, lost_reasons, per_stage, sales_cycle, stage_conversion, summary, summary_by, GroupBy,
-    Period, PipelineSummary, UNASSIGNED,
+    in_period, lost_reasons, per_stage, sales_cycle, stage_conversion, summary, summary_by, GroupBy, Period,
+    PipelineSummary, UNASSIGNED,
 };
 use crate::domain::{
     Activity, CustomerView, Directory, Money, OpportunityStatus, OpportunityView, RecordKind, RecordView, UserId,

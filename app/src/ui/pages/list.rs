@@ -13,10 +13,10 @@ use crate::domain::search::{matches, query_words, search_text};
 use crate::domain::{DocId, OpportunityStatus, RecordKind, RecordView};
 use crate::i18n::{I18n, K, RK};
 use crate::ui::components::ctx::Ctx;
-use customer_facts::{compare, facts_memo, facts_text, FactSort};
 use crate::ui::components::search::kind_label;
 use crate::ui::components::virtual_list::VirtualList;
 use crate::ui::pages::new_record::NewButton;
+use customer_facts::{compare, facts_memo, facts_text, FactSort};
 
 const ROW_HEIGHT: f64 = 60.0;
 
@@ -171,7 +171,9 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
                     Sort::Updated => vs[*b].updated_at().cmp(&vs[*a].updated_at()),
                     Sort::Close => close_ms(&vs[*a]).cmp(&close_ms(&vs[*b])),
                     Sort::Amount => amount_minor(&vs[*b]).cmp(&amount_minor(&vs[*a])),
-                    Sort::Fact(f) => facts.with_untracked(|m| compare(f, m.get(vs[*a].id()), m.get(vs[*b].id()), &currency)),
+                    Sort::Fact(f) => {
+                        facts.with_untracked(|m| compare(f, m.get(vs[*a].id()), m.get(vs[*b].id()), &currency))
+                    }
                 };
                 o.then_with(|| by_name(a, b))
             });

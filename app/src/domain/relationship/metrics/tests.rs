@@ -2,8 +2,8 @@ use super::*;
 use crate::domain::ops::ChurnWarning;
 use crate::domain::testkit::{company, u};
 use crate::domain::{
-    ActivityKind, CooperationEntry, Customer, CustomerMoney, CustomerService, EntryKind, Opportunity,
-    OpportunityMoney, OpportunityStatus, StageId,
+    ActivityKind, CooperationEntry, Customer, CustomerMoney, CustomerService, EntryKind, Opportunity, OpportunityMoney,
+    OpportunityStatus, StageId,
 };
 
 const T0: Timestamp = Timestamp(1_767_225_600_000);

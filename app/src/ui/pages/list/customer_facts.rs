@@ -25,8 +25,10 @@ pub fn facts_memo(ctx: Ctx, kind: RecordKind) -> Memo<Facts> {
         customers.with(|cs| {
             opps.with(|os| {
                 acts.with(|as_| {
-                    let cs: Vec<&CustomerView> =
-                        cs.iter().filter_map(|v| if let RecordView::Customer(c) = v { Some(c) } else { None }).collect();
+                    let cs: Vec<&CustomerView> = cs
+                        .iter()
+                        .filter_map(|v| if let RecordView::Customer(c) = v { Some(c) } else { None })
+                        .collect();
                     let ds: Vec<&OpportunityView> = os
                         .iter()
                         .filter_map(|v| if let RecordView::Opportunity(o) = v { Some(o) } else { None })
