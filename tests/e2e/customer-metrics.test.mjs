@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, login, launch, newContext, signIn, waitUpToDate, eventually, watchErrors, axeScan, shot, PHONE, DESKTOP,
+  startServer, login, launch, newContext, signIn, waitUpToDate, eventually, watchErrors, axeScan, shot, navTo, PHONE, DESKTOP,
 } from './helpers.mjs';
 
 const MONEY = /[¥￥$]|CN¥|\bCNY\b|\d{1,3}(,\d{3})+(\.\d{2})?|\d+\.\d{2}\b|\d(\.\d+)?[KMB]\b|\d万|\d亿/;
@@ -37,7 +37,7 @@ async function openDashboard(user, viewport) {
   const errors = watchErrors(page);
   await signIn(page, server.url, user);
   await waitUpToDate(page);
-  await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Dashboard' }).click();
+  await navTo(page, 'Dashboard');
   await page.getByRole('heading', { level: 1, name: 'Dashboard' }).waitFor();
   return { context, page, errors };
 }

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startServer, login, launch, newContext, signIn, waitUpToDate, eventually, rest, items, watchErrors, axeScan, shot,
-  PHONE, DESKTOP,
+  navTo, PHONE, DESKTOP,
 } from './helpers.mjs';
 
 const DAY = 86_400_000;
@@ -42,7 +42,7 @@ test('the admin edits the relationship rules; bad values save nothing; visits du
   await visits.getByRole('link').first().waitFor();
 
   const admin = await open('admin');
-  await admin.page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Settings' }).click();
+  await navTo(admin.page, 'Settings');
   const form = admin.page.getByRole('form', { name: 'Customer relationship rules' });
   await form.waitFor();
   const field = (name) => form.getByRole('spinbutton', { name, exact: true });
@@ -122,7 +122,7 @@ test('the customer list filters by tier and sorts by last contact; the customer 
   const acts = items((await rest(server.url, 'rep1', '/api/v1/activities?limit=5000')).body);
   const opps = items((await rest(server.url, 'rep1', '/api/v1/opportunities?limit=5000')).body);
   const { page, context, errors } = await open('rep1');
-  await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Customers' }).click();
+  await navTo(page, 'Customers');
   await page.getByRole('heading', { level: 1, name: 'Customers' }).waitFor();
   const filters = page.getByRole('group', { name: 'Filter' });
 

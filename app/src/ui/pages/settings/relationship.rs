@@ -11,7 +11,7 @@ use crate::domain::{ChurnRules, Directory};
 use crate::i18n::{I18n, K, RK};
 use crate::ui::components::ctx::Ctx;
 use crate::ui::components::form::{form_error_summary, FormInput};
-use crate::ui::pages::opportunity::parse_amount;
+use crate::domain::parse_amount;
 
 /// What is wrong, per control.
 type Errors = BTreeMap<&'static str, RK>;

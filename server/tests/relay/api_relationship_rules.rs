@@ -2,13 +2,10 @@
 //! range is refused naming the field and changes nothing, and an accepted change is what the directory
 //! document (synced to every device) then holds.
 
-#[path = "api_support/server.rs"]
-mod support;
-
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use support::{assert_error, start};
+use crate::support::{assert_error, start};
 
 const PATH: &str = "/api/v1/settings/relationship";
 
