@@ -6,12 +6,12 @@
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
+use crate::domain::parse_amount;
 use crate::domain::relationship::{RelationshipRules, TierRules, VisitIntervals};
 use crate::domain::{ChurnRules, Directory};
 use crate::i18n::{I18n, K, RK};
 use crate::ui::components::ctx::Ctx;
 use crate::ui::components::form::{form_error_summary, FormInput};
-use crate::domain::parse_amount;
 
 /// What is wrong, per control.
 type Errors = BTreeMap<&'static str, RK>;
