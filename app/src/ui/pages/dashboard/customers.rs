@@ -82,7 +82,7 @@ pub fn customer_card(
             <h2 id="h-customer-metrics">
                 {i18n.t(RK::CustomerMetrics)}" "<span class="muted">{i18n.number(m.count as f64)}</span>
             </h2>
-            <div class="stats inner">
+            <div class="stats inner" class:hidden=!(sees_service || sees_activities || sees_history)>
                 {(sees_service || sees_activities).then(|| view! { <Kpi label=i18n.t(RK::AverageSatisfaction) value=satisfaction /> })}
                 {sees_history
                     .then(|| {
