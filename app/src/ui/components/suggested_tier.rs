@@ -1,5 +1,5 @@
 //! The tier a customer's cooperation history suggests (`relationship::suggested_tier`, the admin's tier
-//! rules), shown beside the chosen one with the two figures it comes from. Readers who may not read the
+//! rules), shown beside the chosen one with the last 12 months' revenue. Readers who may not read the
 //! customer's `money` group get a plain "no suggestion" (the rules compare money they may not see).
 
 use leptos::prelude::*;
@@ -17,11 +17,12 @@ fn tier_text(t: CustomerTier) -> K {
     }
 }
 
-/// What the history suggests, for one reader: (chosen, suggested, lifetime, last 12 months).
+/// What the history suggests, for one reader: the chosen tier and (suggested, last 12 months). The
+/// lifetime value is shown by the customer page itself.
 #[derive(Clone, Debug, PartialEq)]
 struct Suggestion {
     chosen: CustomerTier,
-    suggested: Option<(CustomerTier, Money, Money)>,
+    suggested: Option<(CustomerTier, Money)>,
 }
 
 #[component]
@@ -49,9 +50,9 @@ pub fn SuggestedTier(id: DocId) -> impl IntoView {
                 let history = cooperation_history(&c.id, c.money.as_ref(), &deals);
                 let t = now();
                 let suggested = sees_money.then(|| {
-                    suggested_tier(&history, &rules, t).zip(revenue(&history, &rules, t)).map(|(tier, (life, year))| {
+                    suggested_tier(&history, &rules, t).zip(revenue(&history, &rules, t)).map(|(tier, (_, year))| {
                         let m = |a| Money { amount_minor: a, currency: rules.currency.clone() };
-                        (tier, m(life), m(year))
+                        (tier, m(year))
                     })
                 });
                 let suggested = suggested.flatten();
@@ -61,15 +62,14 @@ pub fn SuggestedTier(id: DocId) -> impl IntoView {
     });
     move || {
         s.get().map(|s| match s.suggested {
-            Some((tier, life, year)) => {
+            Some((tier, year)) => {
                 let verdict = if tier == s.chosen { RK::TierMatches } else { RK::TierDiffers };
                 view! {
                     <div class="field tier-suggestion" role="group" aria-label=move || i18n.t(RK::SuggestedTier)>
                         <span class="field-label">{move || i18n.t(RK::SuggestedTier)}</span>
                         <strong>{move || i18n.t(tier_text(tier))}</strong>
                         <span class="muted">
-                            {move || i18n.t(verdict)}" · "{move || i18n.t(K::LifetimeValue)}" "{i18n.money(&life)}" · "
-                            {move || i18n.t(RK::LastTwelveMonths)}" "{i18n.money(&year)}
+                            {move || i18n.t(verdict)}" · "{move || i18n.t(RK::LastTwelveMonths)}" "{i18n.money(&year)}
                         </span>
                     </div>
                 }
