@@ -7,7 +7,6 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use std::collections::HashMap;
 
-use crate::domain::parse_amount;
 use crate::domain::relationship::{
     add_entry, cooperation_history, entry_key, history_value, HistoryEntry, HistorySource, NewEntry,
 };
@@ -18,6 +17,7 @@ use crate::i18n::{I18n, K};
 use crate::store::{new_doc_id, StoreError};
 use crate::ui::components::ctx::{date_input_value, now, parse_date_input, Ctx};
 use crate::ui::components::form::{form_error_summary, FormInput, FormSelect};
+use crate::domain::parse_amount;
 
 /// The currency of hand-written entries (the company's books).
 const CURRENCY: &str = "CNY";
