@@ -9,6 +9,7 @@
 //! The locale comes from `navigator.language` (any `zh*` → zh-CN, otherwise English), may be switched in
 //! the header, and is remembered in `localStorage`.
 
+mod relationship;
 mod strings;
 
 use leptos::prelude::*;
@@ -16,7 +17,23 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use wasm_bindgen::JsValue;
 
+pub use relationship::RK;
 pub use strings::K;
+
+/// A key of one of the string tables (`K`, and `RK` for the customer relationship), in both languages.
+pub trait Text: Copy {
+    fn en(self) -> &'static str;
+    fn zh(self) -> &'static str;
+}
+
+impl Text for K {
+    fn en(self) -> &'static str {
+        K::en(self)
+    }
+    fn zh(self) -> &'static str {
+        K::zh(self)
+    }
+}
 
 use crate::domain::{Money, StageDef, Timestamp};
 
@@ -58,7 +75,7 @@ impl Locale {
     }
 
     /// The plural form of a counted text (see [`I18n::plural`]).
-    pub fn plural(self, n: usize, one: K, other: K) -> &'static str {
+    pub fn plural<T: Text>(self, n: usize, one: T, other: T) -> &'static str {
         match self {
             Locale::En if n == 1 => one.en(),
             _ => self.t(other),
@@ -66,7 +83,7 @@ impl Locale {
     }
 
     /// The text of `key` in this locale.
-    pub fn t(self, key: K) -> &'static str {
+    pub fn t(self, key: impl Text) -> &'static str {
         match self {
             Locale::En => key.en(),
             Locale::ZhCn => key.zh(),
@@ -112,12 +129,12 @@ impl I18n {
     }
 
     /// The text of `key` (reactive: re-renders on a locale switch).
-    pub fn t(&self, key: K) -> &'static str {
+    pub fn t(&self, key: impl Text) -> &'static str {
         self.0.get().t(key)
     }
 
     /// `one` for a count of 1 in English, `other` otherwise (Chinese has no plural: always `other`).
-    pub fn plural(&self, n: usize, one: K, other: K) -> &'static str {
+    pub fn plural<T: Text>(&self, n: usize, one: T, other: T) -> &'static str {
         self.0.get().plural(n, one, other)
     }
 

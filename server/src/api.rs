@@ -12,6 +12,7 @@
 //! - `api/archive.rs`: `POST /api/v1/{kind}/{id}/archive` and `/restore`.
 //! - `api/data_export.rs`: `GET /api/v1/exports/{id}/archive`: an approved export as JSON + Automerge files (zip).
 //! - `api/reports.rs`: `GET /api/v1/reports/{name}`: the dashboard's figures (JSON or CSV).
+//! - `api/relationship_rules.rs`: `GET/PUT /api/v1/settings/relationship`: churn rules, visit intervals, tiers.
 
 pub mod admin;
 pub mod archive;
@@ -21,6 +22,7 @@ pub mod exports;
 pub mod import;
 pub mod numbers;
 pub mod records;
+pub mod relationship_rules;
 pub mod reports;
 pub mod teams;
 pub mod write;
@@ -44,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(archive::router())
         .merge(reports::router())
         .merge(data_export::router())
+        .merge(relationship_rules::router())
 }
 
 /// For PATCH bodies: tells an absent field (`None`) from an explicit `null` (`Some(None)`).

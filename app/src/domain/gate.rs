@@ -285,6 +285,7 @@ pub fn validate_directory(dir: &Directory) -> Result<(), DomainError> {
             }
         }
     }
+    dir.churn.validate()?;
     dir.relationship.validate()?;
     if !dir.users.iter().any(|u| u.role == Role::Admin && !u.disabled) {
         return Err(DomainError::invalid("users", "at least one active admin"));

@@ -10,6 +10,7 @@
 //! - `visits`: customers due for a visit.
 //! - `facts`: last contact, satisfaction and lifetime value per customer (the customer list's sorts).
 //! - `reminders`: one user's visits due, overdue cases and churn warnings (the Today page).
+//! - `metrics`: the customer base's figures over a period (the dashboard and the `customers` report).
 //!
 //! Nothing here writes documents; the client and the relay call these with the views the reader holds,
 //! so every role sees what its policy lets it read and nothing is stored twice.
@@ -18,6 +19,7 @@ mod entry;
 mod facts;
 mod history;
 mod log;
+mod metrics;
 mod reminders;
 mod rules;
 mod satisfaction;
@@ -25,9 +27,10 @@ mod tiers;
 mod visits;
 
 pub use entry::{add_entry, entry_key, NewEntry};
-pub use facts::{customer_facts, CustomerFacts};
+pub use facts::{compare_facts, customer_facts, CustomerFacts, FactSort};
 pub use history::{cooperation_history, history_value, HistoryEntry, HistorySource};
 pub use log::{assign_case, log_activity, may_log, overdue_case, set_case_status, LogEntry};
+pub use metrics::{customer_metrics, CustomerMetrics};
 pub use reminders::{reminders, CaseDue, ChurnItem, Reminders};
 pub use rules::{RelationshipRules, TierRules, VisitIntervals};
 pub use satisfaction::{satisfaction, Satisfaction, Trend, RECENT, WINDOW_DAYS};

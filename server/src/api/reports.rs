@@ -5,8 +5,10 @@
 //!
 //! Names: `summary`, `funnel` (active deals per stage and the conversion to each next stage),
 //! `win-rate`, `cycle` (won and lost: average and median days), `lost-reasons`, `by-owner`, `by-team`,
-//! `by-region`, `customers`. Query: `period=quarter|year|all` (default all; as on the dashboard, the
-//! funnel is a snapshot of the open pipeline and ignores it) and `utc_offset_minutes` (where the quarter
+//! `by-region`, `customers` (`relationship::customer_metrics`: tiers, average satisfaction and lifetime
+//! value, repurchase and churn over the period, the customers at risk, as on the dashboard). Query:
+//! `period=quarter|year|all` (default all; as on the dashboard, the funnel is a snapshot of the open
+//! pipeline and ignores it) and `utc_offset_minutes` (where the quarter
 //! starts). JSON by default; `Accept: text/csv` gives one row per stage / reason / group.
 
 use axum::{
@@ -99,7 +101,8 @@ pub fn compute(
         "customers" => {
             let customers: Vec<&CustomerView> = input.customers.iter().collect();
             let acts: Vec<&Activity> = input.activities.iter().collect();
-            let v = j(&analytics::customer_stats(&customers, &all, &acts, dir, now));
+            let m = app::domain::relationship::customer_metrics(&customers, &all, &acts, dir, start, now);
+            let v = j(&m);
             (v.clone(), v)
         }
         _ => return None,

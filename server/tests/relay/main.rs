@@ -10,6 +10,7 @@ mod api_backup;
 mod api_import;
 mod api_people;
 mod api_records;
+mod api_relationship_rules;
 mod api_reports;
 mod api_write;
 mod https;

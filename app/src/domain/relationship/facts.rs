@@ -1,6 +1,7 @@
 //! Per-customer facts for sorting and filtering the customer list: last contact, satisfaction, lifetime
 //! value (as far as the reader may see them).
 
+use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use crate::domain::relationship::{cooperation_history, history_value, satisfaction};
@@ -51,6 +52,41 @@ pub fn customer_facts(
         .collect()
 }
 
+/// The relationship orders of the customer list.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FactSort {
+    /// Longest without contact first (never contacted first of all).
+    LastContact,
+    /// Least satisfied first.
+    Satisfaction,
+    /// Most valuable first.
+    Lifetime,
+}
+
+/// The lifetime value that orders customers: the amount in `currency` (the tier rules' currency).
+fn value_in(f: &CustomerFacts, currency: &str) -> Option<i64> {
+    f.lifetime_value.iter().find(|m| m.currency == currency).map(|m| m.amount_minor)
+}
+
+/// Orders two customers' facts by `sort`; a customer without the fact (not visible, never rated) comes
+/// after those with it, except that never-contacted customers lead the last-contact order.
+pub fn compare_facts(sort: FactSort, a: Option<&CustomerFacts>, b: Option<&CustomerFacts>, currency: &str) -> Ordering {
+    match sort {
+        FactSort::LastContact => {
+            let t = |f: Option<&CustomerFacts>| f.and_then(|f| f.last_contact).map_or(i64::MIN, |t| t.millis());
+            t(a).cmp(&t(b))
+        }
+        FactSort::Satisfaction => {
+            let s = |f: Option<&CustomerFacts>| f.and_then(|f| f.satisfaction).unwrap_or(f64::INFINITY);
+            s(a).total_cmp(&s(b))
+        }
+        FactSort::Lifetime => {
+            let v = |f: Option<&CustomerFacts>| f.and_then(|f| value_in(f, currency)).unwrap_or(-1);
+            v(b).cmp(&v(a))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +130,28 @@ mod tests {
         assert_eq!(f.last_contact, Some(T0.plus_days(3)), "a planned visit is no contact yet");
         assert_eq!(f.satisfaction, Some(3.0));
         assert_eq!(f.lifetime_value, vec![Money::new(500, "CNY").unwrap()]);
+    }
+
+    fn f(last: Option<i64>, sat: Option<f64>, cny: Option<i64>) -> CustomerFacts {
+        CustomerFacts {
+            last_contact: last.map(Timestamp::from_millis),
+            satisfaction: sat,
+            lifetime_value: cny.map(|a| Money::new(a, "CNY").unwrap()).into_iter().collect(),
+        }
+    }
+
+    #[test]
+    fn orders_by_each_fact_with_the_unknown_where_a_person_expects_it() {
+        let (a, b, none) = (f(Some(10), Some(4.5), Some(500)), f(Some(5), Some(2.0), Some(900)), f(None, None, None));
+        let sorted = |sort: FactSort| {
+            let mut v = vec![("a", &a), ("b", &b), ("none", &none)];
+            v.sort_by(|x, y| compare_facts(sort, Some(x.1), Some(y.1), "CNY"));
+            v.into_iter().map(|(n, _)| n).collect::<Vec<_>>()
+        };
+        assert_eq!(sorted(FactSort::LastContact), ["none", "b", "a"], "never contacted first, then the longest ago");
+        assert_eq!(sorted(FactSort::Satisfaction), ["b", "a", "none"], "least satisfied first, unrated last");
+        assert_eq!(sorted(FactSort::Lifetime), ["b", "a", "none"], "most valuable first, unknown last");
+        assert_eq!(compare_facts(FactSort::Lifetime, Some(&a), None, "CNY"), Ordering::Less);
+        assert_eq!(compare_facts(FactSort::Lifetime, Some(&a), Some(&b), "USD"), Ordering::Equal, "other currencies");
     }
 }

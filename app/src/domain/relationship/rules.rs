@@ -4,7 +4,7 @@
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{CustomerTier, DomainError};
+use crate::domain::{ChurnRules, CustomerTier, DomainError};
 
 /// Days between visits (回访) per tier: a customer is due for a visit this long after the last one.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hydrate, Reconcile)]
@@ -84,5 +84,46 @@ impl RelationshipRules {
             ));
         }
         Ok(())
+    }
+}
+
+impl ChurnRules {
+    /// Inactivity of 1-3650 days; a satisfaction threshold within 1-5.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        if !(1..=3650).contains(&self.inactive_days) {
+            return Err(DomainError::invalid("churn.inactive_days", "between 1 and 3650 days"));
+        }
+        if !(1..=5).contains(&self.max_satisfaction) {
+            return Err(DomainError::invalid("churn.max_satisfaction", "between 1 and 5"));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_name_the_field_that_is_out_of_range() {
+        RelationshipRules::default().validate().unwrap();
+        ChurnRules::default().validate().unwrap();
+        let err = |r: RelationshipRules| r.validate().unwrap_err().to_string();
+        let mut r = RelationshipRules::default();
+        r.visits.normal = 0;
+        assert_eq!(err(r), "relationship.visits.normal: between 1 and 3650 days");
+        let mut r = RelationshipRules::default();
+        r.tiers.currency = "cny".into();
+        assert_eq!(err(r), "relationship.tiers.currency: a three-letter currency code");
+        let mut r = RelationshipRules::default();
+        r.tiers.key_lifetime = -1;
+        assert_eq!(err(r), "relationship.tiers.key_lifetime: must not be negative");
+        let mut r = RelationshipRules::default();
+        r.tiers.low_last_year = r.tiers.key_last_year + 1;
+        assert!(err(r).starts_with("relationship.tiers.key_last_year:"));
+        let c = ChurnRules { inactive_days: 0, max_satisfaction: 2 };
+        assert_eq!(c.validate().unwrap_err().to_string(), "churn.inactive_days: between 1 and 3650 days");
+        let c = ChurnRules { inactive_days: 30, max_satisfaction: 6 };
+        assert_eq!(c.validate().unwrap_err().to_string(), "churn.max_satisfaction: between 1 and 5");
     }
 }

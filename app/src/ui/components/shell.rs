@@ -19,6 +19,7 @@ pub fn Shell(children: Children) -> impl IntoView {
     let i18n = I18n::use_i18n();
     let ctx = Ctx::use_ctx();
     Confirm::provide();
+    super::due::DueNow::provide(ctx);
     let search_open = RwSignal::new(false);
     view! {
         <div class="shell">
@@ -157,6 +158,7 @@ fn Nav() -> impl IntoView {
                             >
                                 <Icon name=icon />
                                 <span class="nav-label">{move || i18n.t(label)}</span>
+                                {(href == "/").then(|| view! { <super::due::DueBadge /> })}
                             </A>
                         </Show>
                     }

@@ -123,6 +123,7 @@ pub fn CustomerDetail(id: DocId) -> impl IntoView {
                             save::<Customer>(ctx, i_tier.clone(), format!("{}: {v}", i18n.t(K::Tier)), move |c| { c.tier = t; Ok(()) })
                         }
                     }) />
+                <crate::ui::components::suggested_tier::SuggestedTier id=id.clone() />
                 <Show when=shows_satisfaction>
                     <ReadField label=label(K::Satisfaction) value=sat_text />
                 </Show>

@@ -1,14 +1,16 @@
 //! The dashboard over the records this user may see (the relay sends nothing else): headline figures,
 //! the stage funnel with conversion to the next stage, the open pipeline per stage, lost reasons, the
-//! customer base (repurchase and churn), and a per-salesperson table for anyone who sees other people's
+//! customer metrics (`dashboard/customers.rs`), and a per-salesperson table for anyone who sees other people's
 //! deals. Amounts appear only when the user's role sees money: a hidden amount is never shown as 0.
+
+mod customers;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::domain::analytics::{
-    customer_stats, in_period, lost_reasons, per_stage, sales_cycle, stage_conversion, summary, summary_by, GroupBy,
-    Period, PipelineSummary, UNASSIGNED,
+    in_period, lost_reasons, per_stage, sales_cycle, stage_conversion, summary, summary_by, GroupBy, Period,
+    PipelineSummary, UNASSIGNED,
 };
 use crate::domain::{
     Activity, CustomerView, Directory, Money, OpportunityStatus, OpportunityView, RecordKind, RecordView, UserId,
@@ -93,7 +95,7 @@ pub fn DashboardPage() -> impl IntoView {
                             {stage_card(i18n, &refs, &dir, sees_money)}
                             {lost_card(i18n, &deals)}
                             {sees_customers
-                                .then(|| customer_card(i18n, &customers, &refs, &acts, &dir, sees_activities))}
+                                .then(|| customers::customer_card(i18n, &customers, &refs, &acts, &dir, start, sees_activities))}
                         </div>
                         {people_table(i18n, ctx, &deals, me, sees_money)}
                     }
@@ -222,36 +224,6 @@ fn lost_card(i18n: I18n, deals: &[&OpportunityView]) -> impl IntoView {
             }}
         </section>
     }
-}
-
-/// Repurchase and churn over the customers this user sees, each only when the role sees what it is
-/// computed from: repurchase needs the cooperation histories (the customers' `money` group), churn the
-/// activities. Without them (marketing) the figure would be wrong, not just incomplete, so it is left out.
-fn customer_card(
-    i18n: I18n,
-    customers: &[CustomerView],
-    deals: &[&OpportunityView],
-    activities: &[Activity],
-    dir: &Directory,
-    sees_activities: bool,
-) -> impl IntoView {
-    let cs: Vec<&CustomerView> = customers.iter().collect();
-    let acts: Vec<&Activity> = activities.iter().collect();
-    let st = customer_stats(&cs, deals, &acts, dir, now());
-    let sees_history = customers.iter().any(|c| c.money.is_some());
-    let churn_note = format!("{} {}", i18n.number(st.at_risk as f64), i18n.t(K::AtRisk));
-    (sees_history || sees_activities).then(|| {
-        view! {
-            <section class="card">
-                <h2>{i18n.t(K::CustomerBase)}" "<span class="muted">{i18n.number(st.count as f64)}</span></h2>
-                <div class="stats inner">
-                    {sees_history.then(|| view! { <Kpi label=i18n.t(K::RepurchaseRate) value=rate(i18n, st.repurchase_rate) /> })}
-                    {sees_activities
-                        .then(|| view! { <Kpi label=i18n.t(K::ChurnRate) value=rate(i18n, st.churn_rate) note=churn_note /> })}
-                </div>
-            </section>
-        }
-    })
 }
 
 /// Deals per owner, for anyone who sees deals of people other than themselves.

@@ -1,5 +1,8 @@
-//! Lists of leads, opportunities, customers and contacts: search, sort, filter by owner and status, and
-//! windowed rendering (only the rows on screen are in the DOM).
+//! Lists of leads, opportunities, customers and contacts: search, sort, filter by owner and status (a
+//! customer's tier), customers also sorted by last contact, satisfaction and lifetime value
+//! (`list/customer_facts.rs`), and windowed rendering (only the rows on screen are in the DOM).
+
+mod customer_facts;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -8,11 +11,12 @@ use std::sync::Arc;
 
 use crate::domain::search::{matches, query_words, search_text};
 use crate::domain::{DocId, OpportunityStatus, RecordKind, RecordView};
-use crate::i18n::{I18n, K};
+use crate::i18n::{I18n, K, RK};
 use crate::ui::components::ctx::Ctx;
 use crate::ui::components::search::kind_label;
 use crate::ui::components::virtual_list::VirtualList;
 use crate::ui::pages::new_record::NewButton;
+use customer_facts::{compare, facts_memo, facts_text, FactSort};
 
 const ROW_HEIGHT: f64 = 60.0;
 
@@ -22,6 +26,7 @@ enum Sort {
     Updated,
     Close,
     Amount,
+    Fact(FactSort),
 }
 
 impl Sort {
@@ -30,6 +35,9 @@ impl Sort {
             "updated" => Sort::Updated,
             "close" => Sort::Close,
             "amount" => Sort::Amount,
+            "last_contact" => Sort::Fact(FactSort::LastContact),
+            "satisfaction" => Sort::Fact(FactSort::Satisfaction),
+            "lifetime" => Sort::Fact(FactSort::Lifetime),
             _ => Sort::Name,
         }
     }
@@ -106,6 +114,7 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
     let status = RwSignal::new(String::new());
     // Archived records are left out; the "archived only" filter finds them.
     let archived = RwSignal::new(false);
+    let facts = facts_memo(ctx, kind);
 
     // While thousands of records stream in (first sync), re-filter at most every 300 ms, not per record; but
     // while the list shows nothing yet (a cold start's first views), show them at once.
@@ -134,6 +143,11 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
         let words = query_words(&query.get());
         let (owner, status, sort, archived) = (owner.get(), status.get(), sort.get(), archived.get());
         let me = ctx.me_id();
+        let currency = ctx.directory().with(|d| d.as_ref().map(|d| d.relationship.tiers.currency.clone()));
+        let currency = currency.unwrap_or_default();
+        if matches!(sort, Sort::Fact(_)) {
+            facts.track();
+        }
         records.with_untracked(|vs| {
             let mut idx: Vec<usize> = (0..vs.len())
                 .filter(|&i| {
@@ -157,6 +171,9 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
                     Sort::Updated => vs[*b].updated_at().cmp(&vs[*a].updated_at()),
                     Sort::Close => close_ms(&vs[*a]).cmp(&close_ms(&vs[*b])),
                     Sort::Amount => amount_minor(&vs[*b]).cmp(&amount_minor(&vs[*a])),
+                    Sort::Fact(f) => {
+                        facts.with_untracked(|m| compare(f, m.get(vs[*a].id()), m.get(vs[*b].id()), &currency))
+                    }
                 };
                 o.then_with(|| by_name(a, b))
             });
@@ -173,7 +190,8 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
         else {
             return ().into_any();
         };
-        view! { <Row view=v /> }.into_any()
+        let facts = (kind == RecordKind::Customer).then(|| facts.with(|m| m.get(v.id()).cloned())).flatten();
+        view! { <Row view=v facts=facts /> }.into_any()
     });
     view! {
         <section class="list-page">
@@ -196,6 +214,14 @@ pub fn ListPage(kind: RecordKind) -> impl IntoView {
                                 view! {
                                     <option value="close">{move || i18n.t(K::ExpectedClose)}</option>
                                     <option value="amount">{move || i18n.t(K::Amount)}</option>
+                                }
+                            })}
+                        {(kind == RecordKind::Customer)
+                            .then(|| {
+                                view! {
+                                    <option value="last_contact">{move || i18n.t(RK::SortLastContact)}</option>
+                                    <option value="satisfaction">{move || i18n.t(RK::SortSatisfaction)}</option>
+                                    <option value="lifetime">{move || i18n.t(RK::SortLifetime)}</option>
                                 }
                             })}
                     </select>
@@ -276,7 +302,7 @@ pub fn status_text(i18n: I18n, s: &str) -> String {
 }
 
 #[component]
-fn Row(view: RecordView) -> impl IntoView {
+fn Row(view: RecordView, facts: Option<crate::domain::relationship::CustomerFacts>) -> impl IntoView {
     let i18n = I18n::use_i18n();
     let ctx = Ctx::use_ctx();
     let href = format!("/r/{}", view.id());
@@ -301,7 +327,8 @@ fn Row(view: RecordView) -> impl IntoView {
             (sub, amount.unwrap_or_default())
         }
         RecordView::Customer(c) => {
-            (format!("{} · {}", c.base.number, c.base.region), status_text(i18n, c.base.tier.as_str()))
+            let facts = facts.map(|f| format!(" · {}", facts_text(i18n, &f))).unwrap_or_default();
+            (format!("{} · {}{facts}", c.base.number, c.base.region), status_text(i18n, c.base.tier.as_str()))
         }
         RecordView::Contact(c) => {
             let customer = c.base.customer.as_ref().and_then(|id| ctx.customer_name(id)).unwrap_or_default();

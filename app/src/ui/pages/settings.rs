@@ -2,6 +2,8 @@
 //! button to remove one. Changes go to the directory document through the store like any local edit;
 //! the relay refuses directory changes from anyone but an admin.
 
+mod relationship;
+
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
@@ -143,6 +145,7 @@ pub fn SettingsFieldsPage() -> impl IntoView {
                 <p class="notice settings-hint">{move || i18n.t(K::RemoveHint)}</p>
                 <NewFieldForm />
                 <FieldList />
+                <relationship::RelationshipRulesForm />
             </Show>
         </section>
     }
