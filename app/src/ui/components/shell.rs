@@ -98,7 +98,22 @@ fn Nav() -> impl IntoView {
     });
     let secondary_current = move || {
         let p = location.pathname.get();
-        p.starts_with("/exports") || p.starts_with("/settings") || p.starts_with("/people") || p.starts_with("/audit")
+        p.starts_with("/exports")
+            || p.starts_with("/settings")
+            || p.starts_with("/people")
+            || p.starts_with("/audit")
+            || p.starts_with("/import")
+    };
+    // Whoever may create records of some kind may import them (`domain::import::preview::may_import`).
+    let may_import = move || {
+        let Some(me) = ctx.me_id() else { return false };
+        ctx.directory().with(|d| {
+            d.as_ref().is_some_and(|d| {
+                crate::domain::import::preview::IMPORT_KINDS
+                    .into_iter()
+                    .any(|k| crate::domain::import::preview::may_import(&me, d, k))
+            })
+        })
     };
     let may_see_people = move || {
         ctx.me().is_some_and(|m| matches!(m.role, crate::domain::Role::Admin | crate::domain::Role::SalesManager))
@@ -135,6 +150,13 @@ fn Nav() -> impl IntoView {
                     }
                 })
                 .collect_view()}
+            <Show when=may_import>
+                <A href="/import" attr:class="nav-item nav-secondary"
+                    attr:aria-current=move || location.pathname.get().starts_with("/import").then_some("page")>
+                    <Icon name="import" />
+                    <span class="nav-label">{move || i18n.t(K::Import)}</span>
+                </A>
+            </Show>
             <Show when=may_admin>
                 <A
                     href="/settings/fields"
@@ -178,6 +200,14 @@ fn Nav() -> impl IntoView {
                             <span>{move || i18n.t(K::Exports)}</span>
                         </A>
                     </li>
+                    <Show when=may_import>
+                        <li>
+                            <A href="/import" attr:class="nav-more-item" attr:aria-current=move || location.pathname.get().starts_with("/import").then_some("page")>
+                                <Icon name="import" />
+                                <span>{move || i18n.t(K::Import)}</span>
+                            </A>
+                        </li>
+                    </Show>
                     <Show when=may_admin>
                         <li>
                             <A href="/settings/fields" attr:class="nav-more-item" attr:aria-current=move || location.pathname.get().starts_with("/settings").then_some("page")>
@@ -339,6 +369,7 @@ pub fn Icon(name: &'static str) -> impl IntoView {
         "contact" => "M12 4a4 4 0 1 1 0 8 4 4 0 0 1 0-8zm0 10c4.4 0 8 2 8 4.5V21H4v-2.5C4 16 7.6 14 12 14z",
         "chart" => "M4 20V10h3v10zm6.5 0V4h3v16zM17 20v-7h3v7z",
         "export" => "M11 3h2v9.2l3.3-3.3 1.4 1.4L12 16l-5.7-5.7 1.4-1.4 3.3 3.3zM4 18h16v2H4z",
+        "import" => "M11 16h2V6.8l3.3 3.3 1.4-1.4L12 3 6.3 8.7l1.4 1.4L11 6.8zM4 18h16v2H4z",
         "more" => "M5 10a2 2 0 1 1 0 4 2 2 0 0 1 0-4zm7 0a2 2 0 1 1 0 4 2 2 0 0 1 0-4zm7 0a2 2 0 1 1 0 4 2 2 0 0 1 0-4z",
         "settings" => "M10 2h4l.6 2.6 1.8.8 2.3-1.4 2.8 2.8-1.4 2.3.8 1.8L22 10v4l-2.6.6-.8 1.8 1.4 2.3-2.8 2.8-2.3-1.4-1.8.8L14 22h-4l-.6-2.6-1.8-.8-2.3 1.4-2.8-2.8 1.4-2.3-.8-1.8L2 14v-4l2.6-.6.8-1.8-1.4-2.3 2.8-2.8 2.3 1.4 1.8-.8zm2 6.5a3.5 3.5 0 1 0 0 7 3.5 3.5 0 0 0 0-7z",
         "people" => "M9 4a3.5 3.5 0 1 1 0 7 3.5 3.5 0 0 1 0-7zm7.5 1a3 3 0 1 1 0 6 3 3 0 0 1 0-6zM9 13c3.9 0 7 1.8 7 4v3H2v-3c0-2.2 3.1-4 7-4zm8.5.2c2.6.3 4.5 1.6 4.5 3.3V20h-4v-3c0-1.5-.2-2.7-.5-3.8z",
