@@ -405,6 +405,7 @@ strings! {
     AuditImport => "Import", "导入";
     // ----- adopt: import page, pipeline settings (task adopt, issue 11) -----
     SaveChanges => "Save", "保存";
+    EffectFillIn => "Fill in the form to see who gains or loses access.", "填写表单后即可看到谁的可见范围会变化。";
     Import => "Import", "导入";
     ImportTitle => "Import from a CSV file", "从 CSV 文件导入";
     ImportIntro => "Pick a file, check how it will be read, run a check that lists every row that cannot be imported, then import. Nothing is stored until every row passes.", "选择文件，确认读取方式，先检查（列出所有无法导入的行），再导入。只有全部行通过后才会保存。";
