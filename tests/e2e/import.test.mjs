@@ -38,7 +38,7 @@ async function openImport(page) {
 }
 
 function pick(page, name, text) {
-  return page.getByLabel('CSV file').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+  return page.getByLabel('CSV file', { exact: true }).setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
 }
 
 test('a file in no known layout: columns and owners mapped, the check lists rejected rows and duplicates', async () => {

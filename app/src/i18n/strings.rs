@@ -456,7 +456,7 @@ strings! {
     MoreRejected => "…and {n} more rows: download them all.", "……另有 {n} 行，请下载查看全部。";
     DownloadRejected => "Download rejected rows (CSV)", "下载被拒绝的行（CSV）";
     LikelyDuplicates => "Likely duplicates", "可能重复";
-    DuplicatesHelp => "{n} rows have the name of a record you have already (or of an earlier row). They will be imported as new records.", "{n} 行与已有记录（或前面的行）同名，将作为新记录导入。";
+    DuplicatesHelp => "Rows named like a record you have already, or like an earlier row: {n}. They will be imported as new records.", "与已有记录（或前面的行）同名的行：{n}。它们将作为新记录导入。";
     SameAs => "Same name as", "同名于";
     ExistingRecord => "an existing record", "已有记录";
     SameAsRow => "row {row}", "第 {row} 行";

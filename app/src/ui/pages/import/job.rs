@@ -59,6 +59,9 @@ pub struct IgnoredColumn {
 /// The import's answer (a report, or an error with its message).
 #[derive(Clone, Debug, PartialEq, Default, Deserialize)]
 pub struct Report {
+    /// The kind imported (plural: "opportunities").
+    #[serde(default)]
+    pub kind: String,
     #[serde(default)]
     pub rows: usize,
     #[serde(default)]

@@ -25,10 +25,12 @@ fn kind_word(kind: &str) -> K {
     }
 }
 
-/// "10,000 deals, 7 customers".
+/// "10,000 deals, 7 customers": the kind imported first, then what it made on the way (customers).
 fn counts_text(i18n: I18n, r: &Report) -> String {
-    r.counts
-        .iter()
+    let mut counts: Vec<(&String, &usize)> = r.counts.iter().collect();
+    counts.sort_by_key(|(k, _)| **k != r.kind);
+    counts
+        .into_iter()
         .map(|(k, n)| format!("{} {}", i18n.number(*n as f64), i18n.t(kind_word(k))))
         .collect::<Vec<_>>()
         .join(", ")
@@ -70,7 +72,8 @@ pub fn Progress(dry_run: bool, state: Option<JobState>) -> impl IntoView {
                 aria-valuenow=percent.to_string()
                 aria-valuetext=text.clone()
             >
-                <div class="progress-fill" style=format!("width: {percent}%")></div>
+                // Through CSSOM (`style:`), which the CSP allows; a `style` attribute it refuses.
+                <div class="progress-fill" style:width=format!("{percent}%")></div>
             </div>
             <p role="status">{text}</p>
         </section>
@@ -246,17 +249,20 @@ fn list_path(kind: &str) -> &'static str {
 pub fn Summary(report: Arc<Report>, on_again: Callback<()>) -> impl IntoView {
     let i18n = I18n::use_i18n();
     let headline = i18n.t(K::ImportDone).replace("{what}", &counts_text(i18n, &report));
-    let lists = report
-        .counts
-        .keys()
+    let mut kinds: Vec<&String> = report.counts.keys().collect();
+    kinds.sort_by_key(|k| **k != report.kind);
+    let lists = kinds
+        .into_iter()
         .map(|k| {
             let label = i18n.t(K::OpenList).replace("{what}", i18n.t(kind_word(k)));
             view! { <li><A href=list_path(k)>{label}</A></li> }
         })
         .collect_view();
+    // The records of the kind imported (not the customers made on the way).
     let firsts = report
         .records
         .iter()
+        .filter(|p| RecordKind::parse(&p.kind).is_ok_and(|k| k.plural() == report.kind))
         .filter_map(|p| Some((p.id.clone()?, p.name.clone())))
         .take(10)
         .map(|(id, name)| view! { <li><A href=format!("/r/{id}")>{name}</A></li> })
