@@ -159,7 +159,12 @@ test('10,000 generated rows import with a progress bar fed by the relay, then a 
   await page.getByText('Recognised: Opportunities, Columns mapped to fields.').waitFor();
   await page.getByRole('button', { name: 'Check the file' }).click();
   const result = page.getByRole('region', { name: 'Check result' });
-  await result.getByText('All 10,000 rows can be imported: 10,000 deals, 40 customers.').waitFor({ timeout: 120_000 });
+  try {
+    await result.getByText('All 10,000 rows can be imported: 10,000 deals, 40 customers.').waitFor({ timeout: 300_000 });
+  } catch (e) {
+    await shot(page, 'import-10k-debug');
+    throw e;
+  }
 
   // Every state of the progress bar, as the page shows it.
   await page.evaluate(() => {
@@ -174,13 +179,13 @@ test('10,000 generated rows import with a progress bar fed by the relay, then a 
   const bar = page.getByRole('progressbar', { name: 'Import progress' });
   await bar.waitFor();
   await eventually(async () => /Writing records/.test((await bar.getAttribute('aria-valuetext')) ?? ''), {
-    what: 'the bar shows records being written', timeout: 120_000, interval: 20,
+    what: 'the bar shows records being written', timeout: 300_000, interval: 20,
   });
   await page.setViewportSize(PHONE);
   await shot(page, 'import-progress-phone');
   await page.setViewportSize(DESKTOP);
   const summary = page.getByRole('region', { name: 'Import done' });
-  await summary.waitFor({ timeout: 180_000 });
+  await summary.waitFor({ timeout: 300_000 });
   await summary.getByText('Imported 10,000 deals, 40 customers.').waitFor();
   const seen = await page.evaluate(() => window.__progress);
   const values = seen.map(([v]) => v);

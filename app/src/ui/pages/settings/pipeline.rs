@@ -176,12 +176,6 @@ pub fn SettingsPipelinePage() -> impl IntoView {
             <Show when=allowed fallback=refused>
                 <p class="notice settings-hint">{move || i18n.t(K::PipelineHint)}</p>
                 <form class="card pipeline-form" on:submit=save novalidate=true aria-label=move || i18n.t(K::PipelineStages)>
-                    <Show when=move || errors.with(|e| !e.is_empty())>
-                        <div class="form-error" role="alert">
-                            <strong>{move || i18n.t(K::PipelineNotSaved)}</strong>
-                            <ul>{move || errors.get().into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
-                        </div>
-                    </Show>
                     <ol class="stage-list">
                         {move || {
                             let list = rows.get();
@@ -233,6 +227,13 @@ pub fn SettingsPipelinePage() -> impl IntoView {
                                 .collect_view()
                         }}
                     </ol>
+                    // Beside the save button, where the eye is when it is pressed.
+                    <Show when=move || errors.with(|e| !e.is_empty())>
+                        <div class="form-error" role="alert">
+                            <strong>{move || i18n.t(K::PipelineNotSaved)}</strong>
+                            <ul>{move || errors.get().into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul>
+                        </div>
+                    </Show>
                     <div class="actions">
                         <button type="button" on:click=add>{move || i18n.t(K::AddStage)}</button>
                         <button type="submit" class="primary">{move || i18n.t(K::SaveChanges)}</button>
