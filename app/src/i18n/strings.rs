@@ -489,4 +489,19 @@ strings! {
     StageProbabilityRange => "Win probability is a whole number from 0 to 100.", "赢单概率须为 0 到 100 的整数。";
     StageNeedsOne => "The pipeline needs at least one stage.", "销售流程至少需要一个阶段。";
     StageNeedsWon => "One stage must win the deal.", "必须有一个赢单阶段。";
+    PolicyTitle => "Who sees what", "可见范围";
+    PolicyHint => "For each role: which records of each kind it sees, which of their restricted details (amounts, personal details, service details), and whether it may change them. Admins always see and change everything. The effect is shown before you save.", "为每个角色设置：能看到哪些记录、其中哪些受限信息（金额、个人信息、服务信息），以及能否修改。管理员始终可以查看和修改全部内容。保存前会显示变更的影响。";
+    GroupMoney => "Amounts", "金额";
+    GroupPii => "Personal details", "个人信息";
+    GroupService => "Service details", "服务信息";
+    ScopeNothing => "None", "无";
+    ScopeOwn => "Their own", "本人的";
+    ScopeOwnOrPool => "Their own and unassigned", "本人的及未分配的";
+    ScopeTeam => "Their teams'", "所管团队的";
+    ScopeOwnCustomers => "Of their customers", "其客户的";
+    ScopeAll => "All", "全部";
+    MayChange => "may change", "可修改";
+    UndoChanges => "Undo changes", "撤销修改";
+    PolicyDefault => "Back to the default table", "恢复默认设置";
+    PolicySaved => "Saved. What each person sees changes now, on every device.", "已保存。每个人在所有设备上看到的内容会立即更新。";
 }

@@ -3,6 +3,7 @@
 //! the relay refuses directory changes from anyone but an admin.
 
 pub mod pipeline;
+pub mod policy;
 
 use leptos::prelude::*;
 use std::collections::BTreeMap;

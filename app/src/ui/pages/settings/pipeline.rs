@@ -85,6 +85,7 @@ pub fn SettingsTabs() -> impl IntoView {
         <nav class="settings-tabs" aria-label=move || i18n.t(K::Settings)>
             <A href="/settings/fields">{move || i18n.t(K::CustomFieldsTitle)}</A>
             <A href="/settings/pipeline">{move || i18n.t(K::PipelineStages)}</A>
+            <A href="/settings/policy">{move || i18n.t(K::PolicyTitle)}</A>
         </nav>
     }
 }
