@@ -44,7 +44,9 @@ async fn background_imports_report_progress_and_their_answer() {
     for i in 0..1200 {
         file.push_str(&format!("Deal {i},rep1,Job customer {},{}\r\n", i % 7, 1000 + i));
     }
-    let id = start_job(&s, &admin, json!({ "kind": "opportunities", "format": "generic", "csv": file, "background": true })).await;
+    let id =
+        start_job(&s, &admin, json!({ "kind": "opportunities", "format": "generic", "csv": file, "background": true }))
+            .await;
     // Someone else cannot read the job (nor learn that it exists).
     let rep1 = s.token("rep1").await;
     let (status, _) = s.get(&format!("/api/v1/import/jobs/{id}"), &rep1).await;
@@ -73,12 +75,16 @@ async fn background_imports_report_progress_and_their_answer() {
     let last = follow(&s, &admin, &id).await.pop().unwrap();
     assert_eq!(last["status"], 422, "{last}");
     assert_eq!(last["result"]["error"], "rows_rejected");
-    assert_eq!(last["result"]["rejected"][0]["message"], "row 3, column expected_amount: \"ten\" is not an amount (like 1234.50)");
+    assert_eq!(
+        last["result"]["rejected"][0]["message"],
+        "row 3, column expected_amount: \"ten\" is not an amount (like 1234.50)"
+    );
     let (_, after2) = s.get("/api/v1/opportunities?limit=5000", &admin).await;
     assert_eq!(after2.as_array().unwrap().len(), before + 1200);
 
     // A file that is not CSV of that kind: the job finishes with the 400 the import answers.
-    let id = start_job(&s, &admin, json!({ "kind": "opportunities", "csv": "title\r\nx\r\n", "background": true })).await;
+    let id =
+        start_job(&s, &admin, json!({ "kind": "opportunities", "csv": "title\r\nx\r\n", "background": true })).await;
     let last = follow(&s, &admin, &id).await.pop().unwrap();
     assert_eq!(last["status"], 400, "{last}");
     assert_eq!(last["result"]["error"], "bad_request");

@@ -389,9 +389,9 @@ async fn run(
         }
         let handles: Vec<_> = group.iter().map(|from| build(*from)).collect();
         for h in handles {
-            let chunk = h.await?.map_err(|e| {
-                ApiError::Internal(anyhow::anyhow!("an import plan did not build as documents: {e}"))
-            })?;
+            let chunk = h
+                .await?
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("an import plan did not build as documents: {e}")))?;
             docs.extend(chunk);
         }
     }

@@ -256,7 +256,10 @@ fn directory_is_written_only_by_admins_and_stays_consistent() {
     let e = check_write(&u("admin"), &dir, &id, &in_use, Some(&before), &removed).unwrap_err();
     assert_eq!(
         e,
-        DomainError::refused("stages", "stage \"Proposal / quote\" still has 2 deal(s): move them to another stage first")
+        DomainError::refused(
+            "stages",
+            "stage \"Proposal / quote\" still has 2 deal(s): move them to another stage first"
+        )
     );
     check_write(&u("admin"), &dir, &id, &in_use, Some(&before), &renamed).unwrap();
 }

@@ -120,12 +120,7 @@ fn choice<T: Copy>(
     row.parse(col, |s| parse(&s.to_ascii_lowercase()))
 }
 
-fn lead(
-    row: &mut Row<'_>,
-    b: &mut Builder<'_, '_>,
-    common: Common<'_>,
-    fields: &[(&str, &str)],
-) -> Planned {
+fn lead(row: &mut Row<'_>, b: &mut Builder<'_, '_>, common: Common<'_>, fields: &[(&str, &str)]) -> Planned {
     let Common { name, owner, created, notes, custom } = common;
     let source = choice(row, "source", LeadSource::Other, LeadSource::parse);
     let status = choice(row, "status", LeadStatus::New, LeadStatus::parse);
@@ -158,12 +153,7 @@ fn find_stage<'d>(stages: &'d [StageDef], s: &str) -> Option<&'d StageDef> {
     stages.iter().find(|d| d.id.as_str().eq_ignore_ascii_case(s) || d.name_en.eq_ignore_ascii_case(s) || d.name_zh == s)
 }
 
-fn opportunity(
-    row: &mut Row<'_>,
-    b: &mut Builder<'_, '_>,
-    common: Common<'_>,
-    fields: &[(&str, &str)],
-) -> Planned {
+fn opportunity(row: &mut Row<'_>, b: &mut Builder<'_, '_>, common: Common<'_>, fields: &[(&str, &str)]) -> Planned {
     let Common { name, owner, created, notes, custom } = common;
     let dir = b.req.dir;
     let number = match row.text("number") {
@@ -292,12 +282,7 @@ fn customer(
     Some((b.new_id(), NewRecord::Customer(c, None)))
 }
 
-fn contact(
-    row: &mut Row<'_>,
-    b: &mut Builder<'_, '_>,
-    common: Common<'_>,
-    fields: &[(&str, &str)],
-) -> Planned {
+fn contact(row: &mut Row<'_>, b: &mut Builder<'_, '_>, common: Common<'_>, fields: &[(&str, &str)]) -> Planned {
     let Common { name, owner, created, notes, custom } = common;
     let pii = ContactPii { phone: row.phone("phone"), email: row.email("email") };
     let (Some(owner), true) = (owner.flatten(), row.errors.is_empty()) else {

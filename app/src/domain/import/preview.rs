@@ -75,7 +75,10 @@ pub fn owner_column(format: Format) -> &'static str {
 
 /// Other names people give our generic columns (compared after [`key`]).
 const SYNONYMS: &[(&str, &[&str])] = &[
-    ("name", &["full_name", "deal_name", "opportunity", "opportunity_name", "title_of_deal", "organization", "organisation"]),
+    (
+        "name",
+        &["full_name", "deal_name", "opportunity", "opportunity_name", "title_of_deal", "organization", "organisation"],
+    ),
     ("owner", &["lead_owner", "sales_agent", "assigned_to", "salesperson", "sales_rep", "account_owner"]),
     ("company", &["account", "company_name", "organization_name"]),
     ("customer", &["account", "company", "account_name", "company_name"]),
@@ -118,12 +121,8 @@ pub fn targets(kind: RecordKind, dir: &Directory) -> Vec<String> {
 /// other name of it, or a custom field whose key or label it is; no field is suggested twice.
 pub fn suggest_columns(headers: &[String], kind: RecordKind, dir: &Directory) -> Vec<Option<String>> {
     let targets = targets(kind, dir);
-    let custom: Vec<(String, String)> = dir
-        .custom_fields
-        .iter()
-        .filter(|d| d.kind == kind)
-        .map(|d| (d.id.to_string(), key(&d.label)))
-        .collect();
+    let custom: Vec<(String, String)> =
+        dir.custom_fields.iter().filter(|d| d.kind == kind).map(|d| (d.id.to_string(), key(&d.label))).collect();
     let mut taken: Vec<String> = Vec::new();
     let mut out = Vec::with_capacity(headers.len());
     for h in headers {
@@ -143,7 +142,9 @@ pub fn suggest_columns(headers: &[String], kind: RecordKind, dir: &Directory) ->
         out.push(pick);
     }
     // "First Name" + "Last Name" make the name of a person when nothing else is the name.
-    if matches!(kind, RecordKind::Contact | RecordKind::Lead) && !taken.iter().any(|t| t == "name" || t == "contact_name") {
+    if matches!(kind, RecordKind::Contact | RecordKind::Lead)
+        && !taken.iter().any(|t| t == "name" || t == "contact_name")
+    {
         let person = if kind == RecordKind::Contact { "name" } else { "contact_name" };
         for (i, h) in headers.iter().enumerate() {
             if matches!(key(h).as_str(), "first_name" | "last_name") && out[i].is_none() {

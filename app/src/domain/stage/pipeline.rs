@@ -122,7 +122,10 @@ mod tests {
         let used = in_use(&[("proposal", 3), ("negotiation", 1)]);
         let errs = check_pipeline(&before, &after, &used);
         assert_eq!(errs.len(), 1);
-        assert_eq!(errs[0].to_string(), "stage \"Proposal / quote\" still has 3 deal(s): move them to another stage first");
+        assert_eq!(
+            errs[0].to_string(),
+            "stage \"Proposal / quote\" still has 3 deal(s): move them to another stage first"
+        );
         // Unused, it may go.
         assert_eq!(check_pipeline(&before, &after, &in_use(&[("negotiation", 1)])), vec![]);
         // Flipping "won" on a stage with deals is refused, on an empty one fine.

@@ -78,7 +78,8 @@ static JOBS: LazyLock<Mutex<HashMap<String, Progress>>> = LazyLock::new(Default:
 /// Registers a new job of `owner` (forgetting jobs finished long ago) and returns its id and progress.
 pub fn start(owner: &UserId, rows: usize) -> (String, Progress) {
     let id = format!("{:032x}", rand::random::<u128>());
-    let state = JobState { phase: Phase::Checking, done: 0, total: rows, status: None, result: None, finished_at: None };
+    let state =
+        JobState { phase: Phase::Checking, done: 0, total: rows, status: None, result: None, finished_at: None };
     let p = Progress(Arc::new((owner.clone(), Mutex::new(state))));
     let mut jobs = lock(&JOBS);
     jobs.retain(|_, j| lock(&j.0 .1).finished_at.is_none_or(|t| t.elapsed() < KEEP));

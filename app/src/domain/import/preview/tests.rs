@@ -2,8 +2,8 @@ use std::collections::BTreeMap;
 
 use super::super::tests::{fixture, plan_with};
 use super::*;
-use crate::domain::{CustomFieldDef, CustomFieldType, FieldId};
 use crate::domain::import::UnknownOwner;
+use crate::domain::{CustomFieldDef, CustomFieldType, FieldId};
 
 fn h(cols: &[&str]) -> Vec<String> {
     cols.iter().map(|c| c.to_string()).collect()
@@ -11,10 +11,33 @@ fn h(cols: &[&str]) -> Vec<String> {
 
 #[test]
 fn the_header_tells_the_format_and_kind() {
-    let maven = h(&["opportunity_id", "sales_agent", "product", "account", "deal_stage", "engage_date", "close_date", "close_value"]);
+    let maven = h(&[
+        "opportunity_id",
+        "sales_agent",
+        "product",
+        "account",
+        "deal_stage",
+        "engage_date",
+        "close_date",
+        "close_value",
+    ]);
     assert_eq!(detect(&maven), Some((Format::Maven, RecordKind::Opportunity)));
-    let leads = h(&["Index", "Account Id", "Lead Owner", "First Name", "Last Name", "Company", "Phone 1", "Phone 2",
-        "Email 1", "Email 2", "Website", "Source", "Deal Stage", "Notes"]);
+    let leads = h(&[
+        "Index",
+        "Account Id",
+        "Lead Owner",
+        "First Name",
+        "Last Name",
+        "Company",
+        "Phone 1",
+        "Phone 2",
+        "Email 1",
+        "Email 2",
+        "Website",
+        "Source",
+        "Deal Stage",
+        "Notes",
+    ]);
     assert_eq!(detect(&leads), Some((Format::Datablist, RecordKind::Lead)));
     assert_eq!(detect(&h(&["name", "company", "email"])), Some((Format::Generic, RecordKind::Lead)));
     assert_eq!(detect(&h(&["Name", "Expected_Amount", "stage"])), Some((Format::Generic, RecordKind::Opportunity)));
@@ -34,13 +57,35 @@ fn columns_are_suggested_from_their_names_custom_fields_included() {
         field_type: CustomFieldType::Number,
         required: false,
     });
-    let orgs = h(&["Index", "Organization Id", "Name", "Website", "Country", "Description", "Founded", "Industry",
-        "Number of employees"]);
+    let orgs = h(&[
+        "Index",
+        "Organization Id",
+        "Name",
+        "Website",
+        "Country",
+        "Description",
+        "Founded",
+        "Industry",
+        "Number of employees",
+    ]);
     let s = suggest_columns(&orgs, RecordKind::Customer, &f.dir);
-    let want = [None, None, Some("name"), None, Some("region"), Some("notes"), None, Some("industry"), Some("employees")];
+    let want =
+        [None, None, Some("name"), None, Some("region"), Some("notes"), None, Some("industry"), Some("employees")];
     assert_eq!(s, want.map(|w| w.map(str::to_string)).to_vec());
-    let people = h(&["Index", "Customer Id", "First Name", "Last Name", "Company", "City", "Country", "Phone 1",
-        "Phone 2", "Email", "Subscription Date", "Website"]);
+    let people = h(&[
+        "Index",
+        "Customer Id",
+        "First Name",
+        "Last Name",
+        "Company",
+        "City",
+        "Country",
+        "Phone 1",
+        "Phone 2",
+        "Email",
+        "Subscription Date",
+        "Website",
+    ]);
     let s = suggest_columns(&people, RecordKind::Contact, &f.dir);
     assert_eq!(s[2].as_deref(), Some("name"));
     assert_eq!(s[3].as_deref(), Some("name"));
@@ -126,18 +171,30 @@ fn custom_field_columns_import_by_their_type() {
         required: true,
     });
     let csv = "name,employees\r\nAcme,\"1,200\"\r\nBeta,many\r\nGamma,\r\n";
-    let plan = plan_with(&f, csv, RecordKind::Customer, Format::Generic, "admin", &BTreeMap::new(), UnknownOwner::Reject)
-        .unwrap();
+    let plan =
+        plan_with(&f, csv, RecordKind::Customer, Format::Generic, "admin", &BTreeMap::new(), UnknownOwner::Reject)
+            .unwrap();
     let reasons: Vec<String> = plan.rejected.iter().map(|e| e.to_string()).collect();
-    assert_eq!(reasons, ["row 3, column employees: \"many\" is not a number", "row 4, column employees: Employees is required"]);
+    assert_eq!(
+        reasons,
+        ["row 3, column employees: \"many\" is not a number", "row 4, column employees: Employees is required"]
+    );
     let acme = plan.records.iter().find_map(|r| match &r.record {
         crate::domain::import::NewRecord::Customer(c, _) => Some(c),
         _ => None,
     });
     assert_eq!(acme.unwrap().custom.get(&FieldId::new("employees")), Some(&crate::domain::CustomValue::Number(1200.0)));
     // A column that is neither ours nor a custom field still rejects the file.
-    let e = plan_with(&f, "name,salary\r\nA,1\r\n", RecordKind::Customer, Format::Generic, "admin", &BTreeMap::new(),
-        UnknownOwner::Reject).unwrap_err();
+    let e = plan_with(
+        &f,
+        "name,salary\r\nA,1\r\n",
+        RecordKind::Customer,
+        Format::Generic,
+        "admin",
+        &BTreeMap::new(),
+        UnknownOwner::Reject,
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("unknown column \"salary\""), "{e}");
     assert!(e.to_string().contains("employees"), "{e}");
 }

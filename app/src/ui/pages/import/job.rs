@@ -103,8 +103,8 @@ pub async fn run(
         let (finished, status) = (s.finished, s.status);
         on_progress(s);
         if finished {
-            let report = serde_json::from_value(result.unwrap_or_default())
-                .map_err(|e| ApiError::BadResponse(e.to_string()))?;
+            let report =
+                serde_json::from_value(result.unwrap_or_default()).map_err(|e| ApiError::BadResponse(e.to_string()))?;
             return Ok((status.unwrap_or(500), report));
         }
     }

@@ -125,7 +125,9 @@ pub fn DryRun(
     };
     let clean = report.rejected.is_empty();
     let headline = if clean {
-        i18n.t(K::DryRunClean).replace("{rows}", &i18n.number(report.rows as f64)).replace("{what}", &counts_text(i18n, &report))
+        i18n.t(K::DryRunClean)
+            .replace("{rows}", &i18n.number(report.rows as f64))
+            .replace("{what}", &counts_text(i18n, &report))
     } else {
         i18n.t(K::DryRunRejected)
             .replace("{bad}", &i18n.number(report.rejected_rows as f64))
@@ -176,7 +178,9 @@ pub fn DryRun(
         .map(|d| {
             let what = match (&d.existing, d.earlier_row) {
                 (Some(id), _) => view! { <A href=format!("/r/{id}")>{i18n.t(K::ExistingRecord)}</A> }.into_any(),
-                (None, Some(row)) => view! { <span>{i18n.t(K::SameAsRow).replace("{row}", &row.to_string())}</span> }.into_any(),
+                (None, Some(row)) => {
+                    view! { <span>{i18n.t(K::SameAsRow).replace("{row}", &row.to_string())}</span> }.into_any()
+                }
                 (None, None) => view! { <span></span> }.into_any(),
             };
             view! {

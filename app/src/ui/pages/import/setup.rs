@@ -310,7 +310,12 @@ fn OwnerMapping(ic: ImportCtx) -> impl IntoView {
         let mut o = vec![(String::new(), i18n.t(K::NotMapped).to_string())];
         ctx.directory().with(|d| {
             if let Some(d) = d {
-                o.extend(d.users.iter().filter(|u| !u.disabled).map(|u| (u.id.to_string(), format!("{} ({})", u.name, u.id))));
+                o.extend(
+                    d.users
+                        .iter()
+                        .filter(|u| !u.disabled)
+                        .map(|u| (u.id.to_string(), format!("{} ({})", u.name, u.id))),
+                );
             }
         });
         o
