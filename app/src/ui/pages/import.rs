@@ -144,12 +144,17 @@ pub fn ImportPage() -> impl IntoView {
             _ => Vec::new(),
         })
     });
+    // A kind this person may not import (or none yet) becomes the detected kind if allowed, else the first
+    // allowed one. Tracks the kind too: a file may be read before the directory has arrived.
     Effect::new(move |_| {
         let ks = kinds.get();
-        if !ks.iter().any(|k| k.as_str() == ic.kind.get_untracked()) {
-            if let Some(k) = ks.first() {
-                ic.kind.set(k.as_str().to_string());
-            }
+        let current = ic.kind.get();
+        if ks.is_empty() || ks.iter().any(|k| k.as_str() == current) {
+            return;
+        }
+        let detected = ic.file.with_untracked(|f| f.as_ref().and_then(|f| f.preview.detected.map(|(_, k)| k)));
+        if let Some(k) = detected.filter(|k| ks.contains(k)).or_else(|| ks.first().copied()) {
+            ic.kind.set(k.as_str().to_string());
         }
     });
     setup::follow_mapping(ic);

@@ -129,9 +129,9 @@ pub fn SetupForm(ic: ImportCtx, kinds: Memo<Vec<RecordKind>>, on_check: Callback
                 Ok(p) => {
                     if let Some((format, kind)) = p.detected {
                         ic.format.set(format.as_str().to_string());
-                        if kinds.with_untracked(|k| k.contains(&kind)) {
-                            ic.kind.set(kind.as_str().to_string());
-                        }
+                        // Set even before the directory tells what this person may import: the page's
+                        // effect replaces a kind they may not import.
+                        ic.kind.set(kind.as_str().to_string());
                     } else {
                         ic.format.set(Format::Generic.as_str().to_string());
                     }
