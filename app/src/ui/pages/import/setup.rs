@@ -82,8 +82,11 @@ pub fn follow_mapping(ic: ImportCtx) {
         None => RwSignal::new(v),
     };
     let keep_owner = keep.clone();
-    // A new file or kind: fresh suggestions for every column.
+    // A new file or kind, or the directory arriving after the file was read: fresh suggestions for every
+    // column (not on every later directory change, which would undo the person's choices).
+    let has_dir = Memo::new(move |_| ctx.directory().with(|d| d.is_some()));
     Effect::new(move |_| {
+        has_dir.track();
         let (Some(f), kind) = (ic.file.get(), ic.kind()) else { return };
         let s = ctx.directory().with_untracked(|d| d.as_ref().map(|d| suggest_columns(&f.preview.headers, kind, d)));
         let s = s.unwrap_or_else(|| vec![None; f.preview.headers.len()]);
