@@ -58,7 +58,7 @@ pub use policy::{
 };
 pub use record_kind::RecordKind;
 pub use role::Role;
-pub use stage::StageDef;
+pub use stage::{pipeline, StageDef};
 
 pub use docs::{ActivityView, ContactView, CustomerView, DocKind, LeadView, OpportunityView, RecordView};
 pub use gate::{check_write, DocRole};

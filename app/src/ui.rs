@@ -54,9 +54,12 @@ pub fn App() -> impl IntoView {
                             <Route path=path!("/dashboard") view=pages::dashboard::DashboardPage />
                             <Route path=path!("/exports") view=pages::exports::ExportsPage />
                             <Route path=path!("/settings/fields") view=pages::settings::SettingsFieldsPage />
+                            <Route path=path!("/settings/pipeline") view=pages::settings::pipeline::SettingsPipelinePage />
+                            <Route path=path!("/settings/policy") view=pages::settings::policy::SettingsPolicyPage />
                             <Route path=path!("/profile") view=pages::profile::ProfilePage />
                             <Route path=path!("/people") view=pages::people::PeoplePage />
                             <Route path=path!("/audit") view=pages::audit::AuditPage />
+                            <Route path=path!("/import") view=pages::import::ImportPage />
                         </Routes>
                     </components::shell::Shell>
                 </Router>

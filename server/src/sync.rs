@@ -270,6 +270,8 @@ impl Hub {
     /// Stores documents made on the server (demo seeding, import): new ids are created (in bulk), existing
     /// ones merged. Indexes are updated and connected readers receive the changes.
     pub async fn create_docs(&self, docs: Vec<(DocId, Automerge)>) -> Result<(), SyncError> {
+        let t0 = std::time::Instant::now();
+        let n = docs.len();
         let mut touched = Vec::new();
         let mut fresh = Vec::new();
         for (id, mut incoming) in docs {
@@ -312,8 +314,15 @@ impl Hub {
             }
             drop(cat);
         }
+        let t_stored = t0.elapsed();
         if touched.len() > 64 {
             self.recompute_indexes().await?;
+            tracing::debug!(
+                docs = n,
+                store_ms = t_stored.as_millis() as u64,
+                index_ms = (t0.elapsed() - t_stored).as_millis() as u64,
+                "bulk create"
+            );
         } else {
             for id in touched {
                 self.after_meta_change(&id).await?;

@@ -12,7 +12,8 @@
 //! sets them (schema [`SCHEMA`], `created_by` = the writer, except on companions, whose header is their
 //! record's) and, for a record, an owner the writer may
 //! assign; a companion names its record, and its id is `record.companion(group)`; the state after must
-//! pass the schema (stages known to the directory, no negative amounts, custom fields valid, ...).
+//! pass the schema (stages known to the directory, no negative amounts, custom fields valid, ...); a directory
+//! change may not strand deals in a stage it removes or whose winning it flips.
 
 use automerge::{ScalarValue, Value, ROOT};
 use autosurgeon::ReadDoc;
@@ -32,8 +33,9 @@ pub enum DocRole {
     Main { customer_owner: Option<UserId> },
     /// A companion document of the record `record`, whose current policy metadata is `meta`.
     Companion { record: DocId, meta: RecordMeta },
-    /// The team directory.
-    Directory,
+    /// The team directory, with how many deals each stage has now (a change may not strand them:
+    /// `stage::pipeline::check_pipeline`).
+    Directory { deals_per_stage: super::pipeline::StagesInUse },
     /// A per-user index document.
     Index,
 }
@@ -72,7 +74,7 @@ pub fn check_write<D: ReadDoc>(
     }
     match role {
         DocRole::Index => Err(DomainError::refused("", "index documents are written only by the relay")),
-        DocRole::Directory => check_directory(user, dir, before, after),
+        DocRole::Directory { deals_per_stage } => check_directory(user, dir, deals_per_stage, before, after),
         DocRole::Main { customer_owner } => check_main(user, dir, customer_owner.as_ref(), before, after),
         DocRole::Companion { record, meta } => check_companion(user, dir, doc_id, record, meta, before, after),
     }
@@ -212,6 +214,7 @@ fn check_companion<D: ReadDoc>(
 fn check_directory<D: ReadDoc>(
     user: &UserId,
     dir: &Directory,
+    deals_per_stage: &super::pipeline::StagesInUse,
     before: Option<&D>,
     after: &D,
 ) -> Result<(), DomainError> {
@@ -225,7 +228,15 @@ fn check_directory<D: ReadDoc>(
         return Err(DomainError::refused("kind", "the directory document has kind \"directory\""));
     }
     let new: Directory = autosurgeon::hydrate(after).map_err(|e| DomainError::refused("directory", e.to_string()))?;
-    validate_directory(&new).map_err(refusal)
+    validate_directory(&new).map_err(refusal)?;
+    if let Some(before) = before {
+        let old: Directory =
+            autosurgeon::hydrate(before).map_err(|e| DomainError::refused("directory", e.to_string()))?;
+        if let Some(e) = super::pipeline::check_pipeline(&old.stages, &new.stages, deals_per_stage).into_iter().next() {
+            return Err(DomainError::refused("stages", e.to_string()));
+        }
+    }
+    Ok(())
 }
 
 /// Checks a directory for consistency: unique ids, known teams, at least one stage and one won stage,

@@ -13,6 +13,8 @@
 //! - `import/owners.rs`: names in the file → users, and whom the importer may assign records to.
 //! - `import/build.rs`: shared state of one import: ids, numbers, customers created from names.
 //! - `import/maven.rs`, `import/datablist.rs`, `import/generic.rs`: one mapping per format.
+//! - `import/preview.rs`: what the import page reads before asking the relay: detected format and kind,
+//!   suggested column mapping (custom fields included), the file rewritten in the generic layout, owner names.
 //! - `import/tests.rs`: the shared test fixture and the import of the sample files in /work/shared/data.
 //!
 //! # Rows and owners
@@ -36,6 +38,7 @@ mod datablist;
 mod generic;
 mod maven;
 mod owners;
+pub mod preview;
 mod table;
 
 #[cfg(test)]
@@ -278,34 +281,39 @@ impl ImportPlan {
         rows.len()
     }
 
-    /// The Automerge documents of every planned record: main document, then its companions. Each document's
-    /// actor is derived from its own id, so building twice gives the same documents.
+    /// The Automerge documents of every planned record (see [`documents`]).
     pub fn documents(&self) -> Result<Vec<(DocId, Automerge)>, DomainError> {
-        let mut out = Vec::with_capacity(self.records.len() * 2);
-        for p in &self.records {
-            match &p.record {
-                NewRecord::Lead(r, pii) => {
-                    out.push(main_doc(&p.id, r)?);
-                    out.push(companion_doc(&p.id, r, pii)?);
-                }
-                NewRecord::Opportunity(r, money) => {
-                    out.push(main_doc(&p.id, r)?);
-                    out.push(companion_doc(&p.id, r, money)?);
-                }
-                NewRecord::Customer(r, money) => {
-                    out.push(main_doc(&p.id, r)?);
-                    if let Some(m) = money {
-                        out.push(companion_doc(&p.id, r, m)?);
-                    }
-                }
-                NewRecord::Contact(r, pii) => {
-                    out.push(main_doc(&p.id, r)?);
-                    out.push(companion_doc(&p.id, r, pii)?);
+        documents(&self.records)
+    }
+}
+
+/// The Automerge documents of `records`: main document, then its companions. Each document's actor is
+/// derived from its own id, so building twice gives the same documents (and a plan may be built in parts).
+pub fn documents(records: &[PlannedRecord]) -> Result<Vec<(DocId, Automerge)>, DomainError> {
+    let mut out = Vec::with_capacity(records.len() * 2);
+    for p in records {
+        match &p.record {
+            NewRecord::Lead(r, pii) => {
+                out.push(main_doc(&p.id, r)?);
+                out.push(companion_doc(&p.id, r, pii)?);
+            }
+            NewRecord::Opportunity(r, money) => {
+                out.push(main_doc(&p.id, r)?);
+                out.push(companion_doc(&p.id, r, money)?);
+            }
+            NewRecord::Customer(r, money) => {
+                out.push(main_doc(&p.id, r)?);
+                if let Some(m) = money {
+                    out.push(companion_doc(&p.id, r, m)?);
                 }
             }
+            NewRecord::Contact(r, pii) => {
+                out.push(main_doc(&p.id, r)?);
+                out.push(companion_doc(&p.id, r, pii)?);
+            }
         }
-        Ok(out)
     }
+    Ok(out)
 }
 
 fn new_doc(id: &DocId) -> AutoCommit {

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::StageId;
 
+pub mod pipeline;
+
 /// One pipeline stage.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hydrate, Reconcile)]
 pub struct StageDef {

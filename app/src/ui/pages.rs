@@ -5,6 +5,7 @@ pub mod board;
 pub mod customer;
 pub mod dashboard;
 pub mod exports;
+pub mod import;
 pub mod lead;
 pub mod list;
 pub mod new_record;

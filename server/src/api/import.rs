@@ -5,7 +5,8 @@
 //! body `{kind, format, csv, dry_run?, unknown_owner?, currency?, owners?}`. `dry_run=true` (or `1`) only
 //! reports; `owners={"Moses Frase":"rep1"}` (JSON; in the query also any number of `owner=Moses Frase:rep1`)
 //! maps names in the owner column to users; `unknown_owner=reject|importer|pool` (default reject);
-//! `currency=USD` for amounts without one. The answer lists every rejected row with row, column and reason,
+//! `currency=USD` for amounts without one; `background=true` answers 202 `{job, progress}` at once and the
+//! import runs on, its progress and final answer at `GET /api/v1/import/jobs/{id}` (`import/jobs.rs`). The answer lists every rejected row with row, column and reason,
 //! warnings, ignored columns and how many records of each kind are (or would be) created. Bodies over
 //! [`MAX_IMPORT_BYTES`] get a JSON 413; an unreadable file a 400.
 //!
@@ -17,6 +18,8 @@
 //! `store_failed`.) Who may import: whoever may create records of that kind (admins,
 //! managers for their teams, reps for themselves, marketing leads); every owner must be someone the
 //! importer may assign records to. Every import, dry or real, is audited.
+
+mod jobs;
 
 use std::collections::BTreeMap;
 
@@ -37,7 +40,7 @@ use serde_json::{json, Value};
 use app::domain::{
     access,
     import::{self, ExistingCustomer, Format, ImportPlan, ImportRequest, UnknownOwner},
-    may_assign, DocId, RecordKind, Timestamp, UserId,
+    DocId, RecordKind, Timestamp, UserId,
 };
 
 use crate::{
@@ -62,15 +65,18 @@ struct Options {
     owners: BTreeMap<String, String>,
     unknown_owner: Option<String>,
     currency: Option<String>,
+    /// Answer at once with a job whose progress `GET /api/v1/import/jobs/{id}` tells (see `import/jobs.rs`).
+    #[serde(default, deserialize_with = "lenient_bool")]
+    background: Option<bool>,
     /// Only in a JSON body: the file's text.
     csv: Option<String>,
 }
 
-fn parse_bool(s: &str) -> Result<bool, String> {
+fn parse_bool(name: &str, s: &str) -> Result<bool, String> {
     match s {
         "true" | "1" | "yes" => Ok(true),
         "false" | "0" | "no" | "" => Ok(false),
-        _ => Err(format!("dry_run: {s:?} is not true or false")),
+        _ => Err(format!("{name}: {s:?} is not true or false")),
     }
 }
 
@@ -78,8 +84,8 @@ fn lenient_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, 
     match Value::deserialize(d)? {
         Value::Bool(b) => Ok(Some(b)),
         Value::Null => Ok(None),
-        Value::String(s) => parse_bool(&s).map(Some).map_err(serde::de::Error::custom),
-        other => Err(serde::de::Error::custom(format!("dry_run: {other} is not true or false"))),
+        Value::String(s) => parse_bool("value", &s).map(Some).map_err(serde::de::Error::custom),
+        other => Err(serde::de::Error::custom(format!("{other} is not true or false"))),
     }
 }
 
@@ -91,7 +97,8 @@ fn query_options(pairs: Vec<(String, String)>) -> Result<Options, ApiError> {
         match k.as_str() {
             "kind" => o.kind = Some(v),
             "format" => o.format = Some(v),
-            "dry_run" => o.dry_run = Some(parse_bool(&v).map_err(ApiError::bad_request)?),
+            "dry_run" => o.dry_run = Some(parse_bool("dry_run", &v).map_err(ApiError::bad_request)?),
+            "background" => o.background = Some(parse_bool("background", &v).map_err(ApiError::bad_request)?),
             "unknown_owner" => o.unknown_owner = Some(v),
             "currency" => o.currency = Some(v),
             "owners" => o
@@ -138,7 +145,8 @@ fn media_type(headers: &HeaderMap) -> String {
 
 static IMPORTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// How many planned records the report lists (the counts cover all of them).
+/// How many records the report of a real import lists (the counts cover all of them). A dry run lists every
+/// planned record (row, kind, name, owner), so the import page can point out likely duplicates.
 const REPORT_RECORDS: usize = 200;
 
 /// The report of a plan: `{kind, format, dry_run, imported, rows, rejected_rows, counts, rejected, warnings,
@@ -154,7 +162,7 @@ fn report(plan: &ImportPlan, dry_run: bool, imported: bool) -> Value {
     let records: Vec<Value> = plan
         .records
         .iter()
-        .take(REPORT_RECORDS)
+        .take(if dry_run { usize::MAX } else { REPORT_RECORDS })
         .map(|r| {
             json!({
                 "row": r.row,
@@ -226,15 +234,25 @@ fn import_prefixes(kind: RecordKind) -> &'static [&'static str] {
     }
 }
 
-async fn import_csv(
-    user: AuthUser,
-    State(state): State<AppState>,
-    ClientAddr(addr): ClientAddr,
-    headers: HeaderMap,
+/// A request read and checked: what to import and how.
+struct Request {
+    kind: RecordKind,
+    format: Format,
+    unknown_owner: UnknownOwner,
+    owners: BTreeMap<String, UserId>,
+    dry_run: bool,
+    background: bool,
+    currency: Option<String>,
+    csv: Bytes,
+}
+
+/// Reads the options and the file from the query and body (an `Err(Response)` is an answer of its own:
+/// 413, 415).
+fn read_request(
+    headers: &HeaderMap,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    user.profile(&state)?;
+) -> Result<Result<Request, Response>, ApiError> {
     let body = match body {
         Ok(b) => b,
         Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -246,12 +264,12 @@ async fn import_csv(
             );
             // The rest of the body was never read: this connection cannot carry another request.
             res.headers_mut().insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
-            return Ok(res);
+            return Ok(Err(res));
         }
         Err(rej) => return Err(ApiError::bad_request(rej.body_text())),
     };
     let Query(pairs) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let (p, csv): (Options, Bytes) = match media_type(&headers).as_str() {
+    let (p, csv): (Options, Bytes) = match media_type(headers).as_str() {
         "application/json" => {
             if pairs.iter().any(|(k, _)| k != "token") {
                 return Err(ApiError::bad_request("with a JSON body, give every option in the body"));
@@ -263,34 +281,46 @@ async fn import_csv(
         }
         "text/csv" | "text/plain" | "application/csv" | "application/vnd.ms-excel" => (query_options(pairs)?, body),
         _ => {
-            return Ok(error(
+            return Ok(Err(error(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "send the file as the body with Content-Type: text/csv (or JSON options with a `csv` field)".into(),
                 None,
-            ))
+            )))
         }
     };
-    let kind = parse_kind(p.kind.as_deref().ok_or_else(|| ApiError::bad_request("kind: missing"))?)?;
-    let format = Format::parse(p.format.as_deref().unwrap_or("generic"))?;
-    let unknown_owner = p.unknown_owner.as_deref().map(UnknownOwner::parse).transpose()?.unwrap_or_default();
-    let owners: BTreeMap<String, UserId> = p.owners.into_iter().map(|(k, v)| (k, UserId::new(v))).collect();
-    let dry_run = p.dry_run.unwrap_or(false);
+    Ok(Ok(Request {
+        kind: parse_kind(p.kind.as_deref().ok_or_else(|| ApiError::bad_request("kind: missing"))?)?,
+        format: Format::parse(p.format.as_deref().unwrap_or("generic"))?,
+        unknown_owner: p.unknown_owner.as_deref().map(UnknownOwner::parse).transpose()?.unwrap_or_default(),
+        owners: p.owners.into_iter().map(|(k, v)| (k, UserId::new(v))).collect(),
+        dry_run: p.dry_run.unwrap_or(false),
+        background: p.background.unwrap_or(false),
+        currency: p.currency.map(|c| c.trim().to_ascii_uppercase()),
+        csv,
+    }))
+}
+
+/// Records whose documents are built between two progress reports.
+const BUILD_CHUNK: usize = 250;
+
+/// Plans the import and (unless a dry run, or rows are rejected) stores it: the status and body to answer.
+async fn run(
+    state: &AppState,
+    me: &UserId,
+    addr: Option<std::net::IpAddr>,
+    r: Request,
+    progress: Option<&jobs::Progress>,
+) -> Result<(StatusCode, Value), ApiError> {
+    let Request { kind, format, unknown_owner, owners, dry_run, currency, csv, .. } = r;
     let dir = state.hub.directory();
-    let me = user.user.clone();
-    let may_create = may_assign(&me, &dir, kind, None, Some(&me), true)
-        || (kind == RecordKind::Lead && may_assign(&me, &dir, kind, None, None, true));
-    if !may_create {
-        return Err(ApiError::forbidden(format!("you may not create {}", kind.plural())));
-    }
     // Real imports run one at a time, so two uploads of the same file cannot both pass the number check.
     let _one_at_a_time = if dry_run { None } else { Some(IMPORTS.lock().await) };
-    let (customers, mut numbers) = context(&state, &me, kind).await?;
+    let (customers, mut numbers) = context(state, me, kind).await?;
     let now = Timestamp::from_datetime(chrono::Utc::now());
     // New numbers come from the company's counter, like every device's (one block, at most a number a row).
     let rows = csv.iter().filter(|b| **b == b'\n').count() as u32 + 1;
-    numbers.extend(state.hub.numbers_for_import(&me, import_prefixes(kind), now, rows, dry_run).await?);
-    let currency = p.currency.map(|c| c.trim().to_ascii_uppercase());
+    numbers.extend(state.hub.numbers_for_import(me, import_prefixes(kind), now, rows, dry_run).await?);
     let importer = me.clone();
     let plan = tokio::task::spawn_blocking(move || {
         let req = ImportRequest {
@@ -311,7 +341,7 @@ async fn import_csv(
     .map_err(|e| ApiError::bad_request(e.to_string()))?;
 
     let audit = |outcome: &str| {
-        AuditEvent::new(AuditAction::Import, Some(&me))
+        AuditEvent::new(AuditAction::Import, Some(me))
             .target(kind.plural())
             .detail(json!({
                 "outcome": outcome,
@@ -325,7 +355,7 @@ async fn import_csv(
     };
     if dry_run {
         state.audit.append(audit("dry_run")).await;
-        return Ok((StatusCode::OK, Json(report(&plan, true, false))).into_response());
+        return Ok((StatusCode::OK, report(&plan, true, false)));
     }
     if !plan.is_clean() {
         state.audit.append(audit("rejected")).await;
@@ -334,29 +364,104 @@ async fn import_csv(
             plan.rejected_rows(),
             plan.rows
         );
-        return Ok(error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "rows_rejected",
-            message,
-            Some(report(&plan, false, false)),
-        ));
+        let mut body = json!({ "error": "rows_rejected", "message": message });
+        if let (Some(obj), Value::Object(extra)) = (body.as_object_mut(), report(&plan, false, false)) {
+            obj.extend(extra);
+        }
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, body));
     }
     let (imported, audit_failed) = (audit("imported"), audit("store_failed"));
     let plan = std::sync::Arc::new(plan);
-    let docs = {
+    let started = std::time::Instant::now();
+    let total = plan.records.len();
+    // Documents are built a chunk at a time on as many threads as there are cores, in file order.
+    let build = |from: usize| {
         let plan = plan.clone();
-        tokio::task::spawn_blocking(move || plan.documents())
-            .await?
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("an import plan did not build as documents: {e}")))?
+        let to = (from + BUILD_CHUNK).min(total);
+        tokio::task::spawn_blocking(move || import::documents(&plan.records[from..to]))
     };
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
+    let starts: Vec<usize> = (0..total).step_by(BUILD_CHUNK).collect();
+    let mut docs = Vec::with_capacity(total * 2);
+    for group in starts.chunks(threads) {
+        if let Some(p) = progress {
+            p.set(jobs::Phase::Building, group[0], total);
+        }
+        let handles: Vec<_> = group.iter().map(|from| build(*from)).collect();
+        for h in handles {
+            let chunk = h
+                .await?
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("an import plan did not build as documents: {e}")))?;
+            docs.extend(chunk);
+        }
+    }
+    if let Some(p) = progress {
+        p.set(jobs::Phase::Storing, total, total);
+    }
+    let built = started.elapsed();
+    let n_docs = docs.len();
     if let Err(e) = state.hub.create_docs(docs).await {
         state.audit.append(audit_failed).await;
         return Err(e.into());
     }
+    tracing::info!(
+        records = total,
+        documents = n_docs,
+        build_ms = built.as_millis() as u64,
+        store_ms = (started.elapsed() - built).as_millis() as u64,
+        "import stored"
+    );
     state.audit.append(imported).await;
-    Ok((StatusCode::OK, Json(report(&plan, false, true))).into_response())
+    Ok((StatusCode::OK, report(&plan, false, true)))
+}
+
+async fn import_csv(
+    user: AuthUser,
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    user.profile(&state)?;
+    let r = match read_request(&headers, query, body)? {
+        Ok(r) => r,
+        Err(answer) => return Ok(answer),
+    };
+    let dir = state.hub.directory();
+    let me = user.user.clone();
+    let kind = r.kind;
+    if !import::preview::may_import(&me, &dir, kind) {
+        return Err(ApiError::forbidden(format!("you may not create {}", kind.plural())));
+    }
+    if !r.background {
+        let (status, body) = run(&state, &me, addr, r, None).await?;
+        return Ok((status, Json(body)).into_response());
+    }
+    // In the background: answer the job at once; its progress and result are read from the job.
+    let rows = r.csv.iter().filter(|b| **b == b'\n').count().saturating_sub(1).max(1);
+    let (id, progress) = jobs::start(&me, rows);
+    tokio::spawn(async move {
+        let (status, body) = match run(&state, &me, addr, r, Some(&progress)).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                let message = if matches!(e, ApiError::Internal(_)) {
+                    tracing::error!(error = ?e, "import job failed");
+                    "internal error".to_string()
+                } else {
+                    e.to_string()
+                };
+                (e.status(), json!({ "error": e.code(), "message": message }))
+            }
+        };
+        progress.finish(status.as_u16(), body);
+    });
+    let body = json!({ "job": id, "progress": format!("/api/v1/import/jobs/{id}") });
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/import", post(import_csv).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)))
+    Router::new()
+        .route("/api/v1/import", post(import_csv).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)))
+        .merge(jobs::router())
 }

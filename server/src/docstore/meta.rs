@@ -1,7 +1,7 @@
 //! What the relay needs to know about a document without loading it: its kind and the keys the policy reads.
 
 pub use app::domain::DocKind;
-use app::domain::{DocId, RecordKind, UserId};
+use app::domain::{DocId, RecordKind, StageId, UserId};
 
 /// Per-document metadata, read from the document's top-level keys and stored beside its chunks.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +22,8 @@ pub struct DocMeta {
     pub number: Option<String>,
     /// Records: archived (an `archived` mark is set), so lists skip it.
     pub archived: bool,
+    /// Opportunities: the stage (`stage`), so a pipeline change that would strand deals is refused.
+    pub stage: Option<StageId>,
 }
 
 impl DocMeta {
@@ -35,6 +37,7 @@ impl DocMeta {
             user: None,
             number: None,
             archived: false,
+            stage: None,
         }
     }
 
@@ -61,6 +64,10 @@ impl DocMeta {
                 automerge::ReadDoc::get(doc, automerge::ROOT, "archived"),
                 Ok(Some((automerge::Value::Object(_), _)))
             ),
+            stage: match kind {
+                Some(DocKind::Record(RecordKind::Opportunity)) => text("stage").map(StageId::new),
+                _ => None,
+            },
         }
     }
 }

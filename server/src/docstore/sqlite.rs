@@ -18,7 +18,7 @@ use tokio::sync::oneshot;
 
 use super::{Chunks, DocKind, DocMeta, DocStore, Pending, StoreError};
 use app::domain::ops::{IssuedBlock, NumberBlock};
-use app::domain::{DocId, RecordKind, UserId};
+use app::domain::{DocId, RecordKind, StageId, UserId};
 
 /// Migrations, applied in order once each (recorded in `docstore_migrations`).
 const MIGRATIONS: &[&str] = &[
@@ -55,6 +55,8 @@ const MIGRATIONS: &[&str] = &[
     );",
     // Record archive (issue 10): lists skip archived records without loading them.
     "ALTER TABLE docs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;",
+    // Each deal's stage (issue 11: a pipeline change may not strand deals; filled for older stores at open).
+    "ALTER TABLE docs ADD COLUMN stage TEXT;",
 ];
 
 /// How many queued writes one transaction takes at most.
@@ -166,10 +168,10 @@ fn run_op(tx: &rusqlite::Transaction<'_>, op: &Op) -> Result<u64, rusqlite::Erro
             tx.execute("INSERT INTO doc_chunks (doc, data) VALUES (?1, ?2)", params![id.as_str(), chunk])?;
             let seq = tx.last_insert_rowid() as u64;
             tx.execute(
-                "INSERT INTO docs (id, kind, record, record_kind, owner, customer, user, number, archived)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                "INSERT INTO docs (id, kind, record, record_kind, owner, customer, user, number, archived, stage)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (id) DO UPDATE SET kind = ?2, record = ?3, record_kind = ?4, owner = ?5,
-                   customer = ?6, user = ?7, number = ?8, archived = ?9",
+                   customer = ?6, user = ?7, number = ?8, archived = ?9, stage = ?10",
                 params![
                     id.as_str(),
                     meta.kind.map_or("unknown", |k| k.as_str()),
@@ -180,6 +182,7 @@ fn run_op(tx: &rusqlite::Transaction<'_>, op: &Op) -> Result<u64, rusqlite::Erro
                     meta.user.as_ref().map(|u| u.as_str()),
                     meta.number.as_deref(),
                     meta.archived,
+                    meta.stage.as_ref().map(|s| s.as_str()),
                 ],
             )?;
             Ok(seq)
@@ -258,11 +261,14 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, delay: Option<Dura
     }
 }
 
-/// Stores written before numbers were kept beside the metadata: read each opportunity's and customer's
-/// number from its document once.
+/// Stores written before numbers (and deals' stages) were kept beside the metadata: read each opportunity's
+/// and customer's number, and each opportunity's stage, from its document once.
 fn fill_numbers(conn: &mut Connection) -> Result<(), StoreError> {
     let ids: Vec<String> = conn
-        .prepare("SELECT id FROM docs WHERE kind IN ('opportunity', 'customer') AND number IS NULL")?
+        .prepare(
+            "SELECT id FROM docs WHERE (kind IN ('opportunity', 'customer') AND number IS NULL)
+               OR (kind = 'opportunity' AND stage IS NULL)",
+        )?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     if ids.is_empty() {
@@ -277,8 +283,12 @@ fn fill_numbers(conn: &mut Connection) -> Result<(), StoreError> {
         let Ok(doc_id) = DocId::parse(&id) else { continue };
         let doc = Chunks { chunks, last_seq: 0 }.load(&doc_id)?;
         // Records without a number stay NULL (and are looked at again next start: there are none in practice).
-        if let Some(n) = DocMeta::read(&doc).number {
+        let meta = DocMeta::read(&doc);
+        if let Some(n) = meta.number {
             tx.execute("UPDATE docs SET number = ?1 WHERE id = ?2", params![n, id])?;
+        }
+        if let Some(stage) = meta.stage {
+            tx.execute("UPDATE docs SET stage = ?1 WHERE id = ?2", params![stage.as_str(), id])?;
         }
     }
     tx.commit()?;
@@ -295,6 +305,7 @@ fn meta_from_row(row: &rusqlite::Row<'_>) -> Result<(String, DocMeta), rusqlite:
     let user: Option<String> = row.get(6)?;
     let number: Option<String> = row.get(7)?;
     let archived: bool = row.get(8)?;
+    let stage: Option<String> = row.get(9)?;
     Ok((
         id,
         DocMeta {
@@ -306,6 +317,7 @@ fn meta_from_row(row: &rusqlite::Row<'_>) -> Result<(String, DocMeta), rusqlite:
             user: user.map(UserId::new),
             number,
             archived,
+            stage: stage.map(StageId::new),
         },
     ))
 }
@@ -355,7 +367,7 @@ impl DocStore for SqliteStore {
     fn list(&self) -> Result<Vec<(DocId, DocMeta)>, StoreError> {
         let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
         let mut stmt = conn.prepare(
-            "SELECT id, kind, record, record_kind, owner, customer, user, number, archived FROM docs ORDER BY id",
+            "SELECT id, kind, record, record_kind, owner, customer, user, number, archived, stage FROM docs ORDER BY id",
         )?;
         let rows = stmt.query_map([], meta_from_row)?;
         let mut out = Vec::new();

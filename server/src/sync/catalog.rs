@@ -36,6 +36,17 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// How many deals each stage has (every deal: open, closed, archived).
+    pub fn deals_per_stage(&self) -> app::domain::pipeline::StagesInUse {
+        let mut out = app::domain::pipeline::StagesInUse::new();
+        for m in self.metas.values() {
+            if let (Some(DocKind::Record(RecordKind::Opportunity)), Some(s)) = (m.kind, &m.stage) {
+                *out.entry(s.clone()).or_default() += 1;
+            }
+        }
+        out
+    }
+
     pub fn exists(&self, id: &DocId) -> bool {
         self.metas.contains_key(id)
     }

@@ -38,7 +38,7 @@ pub fn check_write(
     }
     let role = match kind {
         DocKind::Index => DocRole::Index,
-        DocKind::Directory => DocRole::Directory,
+        DocKind::Directory => DocRole::Directory { deals_per_stage: cat.deals_per_stage() },
         DocKind::Record(_) => {
             let link = if exists { cat.metas.get(id).and_then(|m| m.customer.clone()) } else { meta.customer.clone() };
             let customer_owner = link.as_ref().and_then(|c| cat.metas.get(c)).and_then(|m| m.owner.clone());

@@ -25,7 +25,7 @@ enum Applied {
     /// Nothing new was stored (answered, held back, or refused with an error).
     Nothing,
     /// The gate passed: the change is in memory; it must be queued for the store and forwarded.
-    Accepted { chunk: Vec<u8>, meta: DocMeta, meta_changed: bool },
+    Accepted { chunk: Vec<u8>, meta: Box<DocMeta>, meta_changed: bool },
 }
 
 impl Hub {
@@ -81,7 +81,7 @@ impl Hub {
         let t_apply = t0.elapsed();
         if let Applied::Accepted { chunk, meta, meta_changed } = applied {
             // Queue first (the disk starts at once), then forward: neither waits for the other.
-            let commit = self.queue_commit(&id, &mut slot, conn, chunk, meta, meta_changed);
+            let commit = self.queue_commit(&id, &mut slot, conn, chunk, *meta, meta_changed);
             self.fan_out(&id, &mut slot, Some(conn));
             drop(slot);
             let hub = self.clone();
@@ -174,7 +174,7 @@ impl Hub {
                         cat.set_meta(id, meta.clone());
                         drop(cat);
                         // The caller queues the commit, which holds this connection's answer back.
-                        return Applied::Accepted { chunk, meta, meta_changed };
+                        return Applied::Accepted { chunk, meta: Box::new(meta), meta_changed };
                     }
                 }
             }

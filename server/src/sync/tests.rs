@@ -299,3 +299,4 @@ async fn compaction_keeps_every_change() {
 }
 
 mod commit;
+mod pipeline;

@@ -8,6 +8,7 @@ mod api_admin;
 mod api_auth;
 mod api_backup;
 mod api_import;
+mod api_import_jobs;
 mod api_people;
 mod api_records;
 mod api_relationship_rules;

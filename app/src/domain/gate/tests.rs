@@ -237,17 +237,31 @@ fn directory_is_written_only_by_admins_and_stays_consistent() {
     };
     let renamed = edit(&mut before, &|d| d.stages[0].name_en = "First call".into());
     let id = DocId::from_bytes([9; 16]);
-    check_write(&u("admin"), &dir, &id, &DocRole::Directory, Some(&before), &renamed).unwrap();
+    let dir_role = DocRole::Directory { deals_per_stage: Default::default() };
+    check_write(&u("admin"), &dir, &id, &dir_role, Some(&before), &renamed).unwrap();
     for who in ["manager", "rep1", "analyst"] {
-        refused_at(check_write(&u(who), &dir, &id, &DocRole::Directory, Some(&before), &renamed), "");
+        refused_at(check_write(&u(who), &dir, &id, &dir_role, Some(&before), &renamed), "");
     }
     let no_admin = edit(&mut before, &|d| d.users.retain(|u| u.role != Role::Admin));
-    refused_at(check_write(&u("admin"), &dir, &id, &DocRole::Directory, Some(&before), &no_admin), "users");
+    refused_at(check_write(&u("admin"), &dir, &id, &dir_role, Some(&before), &no_admin), "users");
     let dup = edit(&mut before, &|d| {
         let s = d.stages[0].clone();
         d.stages.push(s)
     });
-    refused_at(check_write(&u("admin"), &dir, &id, &DocRole::Directory, Some(&before), &dup), "stages");
+    refused_at(check_write(&u("admin"), &dir, &id, &dir_role, Some(&before), &dup), "stages");
+    // Removing a stage: fine while no deal is in it, refused (naming the stage) while deals are.
+    let removed = edit(&mut before, &|d| d.stages.retain(|s| s.id.as_str() != "proposal"));
+    check_write(&u("admin"), &dir, &id, &dir_role, Some(&before), &removed).unwrap();
+    let in_use = DocRole::Directory { deals_per_stage: [(crate::domain::StageId::new("proposal"), 2)].into() };
+    let e = check_write(&u("admin"), &dir, &id, &in_use, Some(&before), &removed).unwrap_err();
+    assert_eq!(
+        e,
+        DomainError::refused(
+            "stages",
+            "stage \"Proposal / quote\" still has 2 deal(s): move them to another stage first"
+        )
+    );
+    check_write(&u("admin"), &dir, &id, &in_use, Some(&before), &renamed).unwrap();
 }
 
 #[test]

@@ -14,12 +14,15 @@
 //! - customers: `number` (default the next `CUS-YEAR-NNNN`), `industry`, `region`, `tier`, `tags`
 //!   (separated by `;`). A name that an existing customer (or an earlier row) has rejects the row.
 //! - contacts: `title`, `customer` (as for opportunities), `phone`, `email`.
+//! - any kind: a column named like one of the kind's custom fields (its key) fills it (`generic/custom.rs`).
 
 use std::collections::BTreeMap;
 
 use super::build::Builder;
 use super::cells::Row;
 use super::table::Table;
+
+mod custom;
 use super::{ImportError, NewRecord};
 use crate::domain::ops::{CUSTOMER_PREFIX, OPPORTUNITY_PREFIX};
 use crate::domain::{
@@ -63,10 +66,15 @@ pub(crate) fn import(t: &Table, b: &mut Builder<'_, '_>) -> Result<(), ImportErr
     let kind = b.req.kind;
     let cols = columns(kind);
     t.require(super::Format::Generic, kind, &["name"])?;
-    if let Some(h) = t.headers.iter().find(|h| !cols.iter().any(|c| c.eq_ignore_ascii_case(h))) {
-        return Err(ImportError::UnknownColumn { column: h.clone(), kind: kind.plural(), allowed: cols.join(", ") });
+    let defs = custom::defs(b.req.dir, kind);
+    let known = |h: &str| cols.iter().any(|c| c.eq_ignore_ascii_case(h)) || defs.iter().any(|d| d.id.as_str() == h);
+    if let Some(h) = t.headers.iter().find(|h| !known(h)) {
+        let mut allowed: Vec<&str> = cols.to_vec();
+        allowed.extend(defs.iter().map(|d| d.id.as_str()));
+        return Err(ImportError::UnknownColumn { column: h.clone(), kind: kind.plural(), allowed: allowed.join(", ") });
     }
     let fields: Vec<(&str, &str)> = cols.iter().map(|c| (*c, *c)).collect();
+    let currency = b.currency("CNY");
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
     for (line, rec) in &t.rows {
         let mut row = Row::new(t, *line, rec);
@@ -74,11 +82,13 @@ pub(crate) fn import(t: &Table, b: &mut Builder<'_, '_>) -> Result<(), ImportErr
         let owner = b.owner(&mut row, kind, "owner");
         let created = row.date("created_at").unwrap_or(b.req.now);
         let notes = LongText::new(row.text("notes"));
+        let custom = custom::values(&mut row, &defs, &currency);
+        let common = Common { name, owner, created, notes, custom };
         let record = match kind {
-            RecordKind::Lead => lead(&mut row, b, name, owner, created, notes, &fields),
-            RecordKind::Opportunity => opportunity(&mut row, b, name, owner, created, notes, &fields),
-            RecordKind::Customer => customer(&mut row, b, &mut names, name, owner, created, notes, &fields),
-            RecordKind::Contact => contact(&mut row, b, name, owner, created, notes, &fields),
+            RecordKind::Lead => lead(&mut row, b, common, &fields),
+            RecordKind::Opportunity => opportunity(&mut row, b, common, &fields),
+            RecordKind::Customer => customer(&mut row, b, &mut names, common, &fields),
+            RecordKind::Contact => contact(&mut row, b, common, &fields),
             RecordKind::Activity => None,
         };
         b.finish_row(row, record);
@@ -87,6 +97,15 @@ pub(crate) fn import(t: &Table, b: &mut Builder<'_, '_>) -> Result<(), ImportErr
 }
 
 type Planned = Option<(crate::domain::DocId, NewRecord)>;
+
+/// The cells every kind has.
+struct Common<'a> {
+    name: &'a str,
+    owner: Option<Option<UserId>>,
+    created: crate::domain::Timestamp,
+    notes: LongText,
+    custom: BTreeMap<crate::domain::FieldId, crate::domain::CustomValue>,
+}
 
 /// A snake_case enum cell (empty = `default`).
 fn choice<T: Copy>(
@@ -101,15 +120,8 @@ fn choice<T: Copy>(
     row.parse(col, |s| parse(&s.to_ascii_lowercase()))
 }
 
-fn lead(
-    row: &mut Row<'_>,
-    b: &mut Builder<'_, '_>,
-    name: &str,
-    owner: Option<Option<UserId>>,
-    created: crate::domain::Timestamp,
-    notes: LongText,
-    fields: &[(&str, &str)],
-) -> Planned {
+fn lead(row: &mut Row<'_>, b: &mut Builder<'_, '_>, common: Common<'_>, fields: &[(&str, &str)]) -> Planned {
+    let Common { name, owner, created, notes, custom } = common;
     let source = choice(row, "source", LeadSource::Other, LeadSource::parse);
     let status = choice(row, "status", LeadStatus::New, LeadStatus::parse);
     if status == Some(LeadStatus::Converted) {
@@ -129,6 +141,7 @@ fn lead(
     l.status = status;
     l.score = score;
     l.notes = notes;
+    l.custom = custom;
     if let Err(e) = l.validate(b.req.dir) {
         row.fail_domain(e, fields);
     }
@@ -140,15 +153,8 @@ fn find_stage<'d>(stages: &'d [StageDef], s: &str) -> Option<&'d StageDef> {
     stages.iter().find(|d| d.id.as_str().eq_ignore_ascii_case(s) || d.name_en.eq_ignore_ascii_case(s) || d.name_zh == s)
 }
 
-fn opportunity(
-    row: &mut Row<'_>,
-    b: &mut Builder<'_, '_>,
-    name: &str,
-    owner: Option<Option<UserId>>,
-    created: crate::domain::Timestamp,
-    notes: LongText,
-    fields: &[(&str, &str)],
-) -> Planned {
+fn opportunity(row: &mut Row<'_>, b: &mut Builder<'_, '_>, common: Common<'_>, fields: &[(&str, &str)]) -> Planned {
+    let Common { name, owner, created, notes, custom } = common;
     let dir = b.req.dir;
     let number = match row.text("number") {
         "" => b.next_number(OPPORTUNITY_PREFIX),
@@ -194,6 +200,7 @@ fn opportunity(
     o.source = source;
     o.status = status;
     o.notes = notes;
+    o.custom = custom;
     o.expected_close = expected_close;
     let now = b.req.now;
     match status {
@@ -230,17 +237,14 @@ fn opportunity(
     Some((id, NewRecord::Opportunity(o, money)))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn customer(
     row: &mut Row<'_>,
     b: &mut Builder<'_, '_>,
     names: &mut BTreeMap<String, usize>,
-    name: &str,
-    owner: Option<Option<UserId>>,
-    created: crate::domain::Timestamp,
-    notes: LongText,
+    common: Common<'_>,
     fields: &[(&str, &str)],
 ) -> Planned {
+    let Common { name, owner, created, notes, custom } = common;
     let key = normalize_name(name);
     if let Some(first) = names.get(&key) {
         row.fail(Some("name"), format!("{name:?} appears twice (first in row {first})"));
@@ -271,21 +275,15 @@ fn customer(
     c.tier = tier;
     c.tags = row.text("tags").split(';').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect();
     c.notes = notes;
+    c.custom = custom;
     if let Err(e) = c.validate(b.req.dir) {
         row.fail_domain(e, fields);
     }
     Some((b.new_id(), NewRecord::Customer(c, None)))
 }
 
-fn contact(
-    row: &mut Row<'_>,
-    b: &mut Builder<'_, '_>,
-    name: &str,
-    owner: Option<Option<UserId>>,
-    created: crate::domain::Timestamp,
-    notes: LongText,
-    fields: &[(&str, &str)],
-) -> Planned {
+fn contact(row: &mut Row<'_>, b: &mut Builder<'_, '_>, common: Common<'_>, fields: &[(&str, &str)]) -> Planned {
+    let Common { name, owner, created, notes, custom } = common;
     let pii = ContactPii { phone: row.phone("phone"), email: row.email("email") };
     let (Some(owner), true) = (owner.flatten(), row.errors.is_empty()) else {
         return None;
@@ -297,6 +295,7 @@ fn contact(
     c.updated_at = b.req.now.max(created);
     c.title = row.text("title").to_string();
     c.notes = notes;
+    c.custom = custom;
     if let Err(e) = c.validate(b.req.dir) {
         row.fail_domain(e, fields);
     }

@@ -80,11 +80,13 @@ enum Gate {
     Admin,
     /// Admins, and sales managers (who read their team).
     People,
+    /// Whoever may create records of some kind (`domain::import::preview::may_import`).
+    Import,
 }
 
 /// (address, label, icon, who, in the phone tab bar). The sidebar shows them all in this order; a phone's
 /// tab bar has room for the first four it may see and "More" for the rest.
-const ENTRIES: [(&str, K, &str, Gate, bool); 11] = [
+const ENTRIES: [(&str, K, &str, Gate, bool); 12] = [
     ("/", K::Today, "today", Gate::All, true),
     ("/board", K::Pipeline, "board", Gate::Sees(RecordKind::Opportunity), true),
     ("/leads", K::Leads, "lead", Gate::Sees(RecordKind::Lead), false),
@@ -93,6 +95,7 @@ const ENTRIES: [(&str, K, &str, Gate, bool); 11] = [
     ("/contacts", K::Contacts, "contact", Gate::Sees(RecordKind::Contact), false),
     ("/dashboard", K::Dashboard, "chart", Gate::Sees(RecordKind::Opportunity), false),
     ("/exports", K::Exports, "export", Gate::All, false),
+    ("/import", K::Import, "import", Gate::Import, false),
     ("/settings/fields", K::Settings, "settings", Gate::Admin, false),
     ("/people", K::People, "people", Gate::People, false),
     ("/audit", K::AuditLog, "audit", Gate::Admin, false),
@@ -119,11 +122,22 @@ fn Nav() -> impl IntoView {
     let may_see_people = move || {
         ctx.me().is_some_and(|m| matches!(m.role, crate::domain::Role::Admin | crate::domain::Role::SalesManager))
     };
+    let may_import = move || {
+        let Some(me) = ctx.me_id() else { return false };
+        ctx.directory().with(|d| {
+            d.as_ref().is_some_and(|d| {
+                crate::domain::import::preview::IMPORT_KINDS
+                    .into_iter()
+                    .any(|k| crate::domain::import::preview::may_import(&me, d, k))
+            })
+        })
+    };
     let offered = move |gate: Gate| match gate {
         Gate::All => true,
         Gate::Sees(k) => ctx.sees_kind(k),
         Gate::Admin => may_admin(),
         Gate::People => may_see_people(),
+        Gate::Import => may_import(),
     };
     // Phones: the entries outside the tab bar live behind "More"; closed on every navigation.
     let more_open = RwSignal::new(false);
@@ -329,6 +343,7 @@ pub fn Icon(name: &'static str) -> impl IntoView {
         "contact" => "M12 4a4 4 0 1 1 0 8 4 4 0 0 1 0-8zm0 10c4.4 0 8 2 8 4.5V21H4v-2.5C4 16 7.6 14 12 14z",
         "chart" => "M4 20V10h3v10zm6.5 0V4h3v16zM17 20v-7h3v7z",
         "export" => "M11 3h2v9.2l3.3-3.3 1.4 1.4L12 16l-5.7-5.7 1.4-1.4 3.3 3.3zM4 18h16v2H4z",
+        "import" => "M11 16h2V6.8l3.3 3.3 1.4-1.4L12 3 6.3 8.7l1.4 1.4L11 6.8zM4 18h16v2H4z",
         "more" => "M5 10a2 2 0 1 1 0 4 2 2 0 0 1 0-4zm7 0a2 2 0 1 1 0 4 2 2 0 0 1 0-4zm7 0a2 2 0 1 1 0 4 2 2 0 0 1 0-4z",
         "settings" => "M10 2h4l.6 2.6 1.8.8 2.3-1.4 2.8 2.8-1.4 2.3.8 1.8L22 10v4l-2.6.6-.8 1.8 1.4 2.3-2.8 2.8-2.3-1.4-1.8.8L14 22h-4l-.6-2.6-1.8-.8-2.3 1.4-2.8-2.8 1.4-2.3-.8-1.8L2 14v-4l2.6-.6.8-1.8-1.4-2.3 2.8-2.8 2.3 1.4 1.8-.8zm2 6.5a3.5 3.5 0 1 0 0 7 3.5 3.5 0 0 0 0-7z",
         "people" => "M9 4a3.5 3.5 0 1 1 0 7 3.5 3.5 0 0 1 0-7zm7.5 1a3 3 0 1 1 0 6 3 3 0 0 1 0-6zM9 13c3.9 0 7 1.8 7 4v3H2v-3c0-2.2 3.1-4 7-4zm8.5.2c2.6.3 4.5 1.6 4.5 3.3V20h-4v-3c0-1.5-.2-2.7-.5-3.8z",

@@ -12,7 +12,7 @@
 //! - `people/effect.rs`: the preview ("rep2 will see 14 more deals").
 
 mod bulk;
-mod effect;
+pub mod effect;
 mod teams;
 mod users;
 

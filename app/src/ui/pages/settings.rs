@@ -2,6 +2,8 @@
 //! button to remove one. Changes go to the directory document through the store like any local edit;
 //! the relay refuses directory changes from anyone but an admin.
 
+pub mod pipeline;
+pub mod policy;
 mod relationship;
 
 use leptos::prelude::*;
@@ -141,6 +143,7 @@ pub fn SettingsFieldsPage() -> impl IntoView {
             <header class="page-header">
                 <h1>{move || i18n.t(K::CustomFieldsTitle)}</h1>
             </header>
+            <pipeline::SettingsTabs />
             <Show when=allowed fallback=refused>
                 <p class="notice settings-hint">{move || i18n.t(K::RemoveHint)}</p>
                 <NewFieldForm />

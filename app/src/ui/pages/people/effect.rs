@@ -74,19 +74,20 @@ pub fn EffectPreview(#[prop(into)] after: Signal<Option<Directory>>) -> impl Int
     let i18n = I18n::use_i18n();
     let ctx = Ctx::use_ctx();
     let metas = record_metas(ctx);
+    // `Err(text)`: nothing to compare yet (the directory is loading, or the form is not filled in).
     let lines = Memo::new(move |_| {
-        let before = ctx.directory().get()?;
-        let after = after.get()?;
+        let Some(before) = ctx.directory().get() else { return Err(K::EffectNothing) };
+        let Some(after) = after.get() else { return Err(K::EffectFillIn) };
         let changes = metas.with(|m| access_effect(&before, &after, m));
-        Some(changes.iter().flat_map(|c| sentences(i18n, &after, c)).collect::<Vec<_>>())
+        Ok(changes.iter().flat_map(|c| sentences(i18n, &after, c)).collect::<Vec<_>>())
     });
     view! {
         <section class="effect" aria-label=move || i18n.t(K::EffectTitle)>
             <h3>{move || i18n.t(K::EffectTitle)}</h3>
             {move || match lines.get() {
-                None => view! { <p class="muted">{i18n.t(K::EffectNothing)}</p> }.into_any(),
-                Some(l) if l.is_empty() => view! { <p class="muted">{i18n.t(K::EffectNone)}</p> }.into_any(),
-                Some(l) => view! { <ul class="effect-lines">{l.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul> }.into_any(),
+                Err(k) => view! { <p class="muted">{i18n.t(k)}</p> }.into_any(),
+                Ok(l) if l.is_empty() => view! { <p class="muted">{i18n.t(K::EffectNone)}</p> }.into_any(),
+                Ok(l) => view! { <ul class="effect-lines">{l.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul> }.into_any(),
             }}
         </section>
     }

@@ -197,7 +197,7 @@ fn TeamEditor(pc: PeopleCtx, team: Option<TeamId>, on_close: Callback<()>) -> im
             <EffectPreview after=after />
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <div class="actions">
-                <button type="submit" class="primary">{move || i18n.t(K::Save)}</button>
+                <button type="submit" class="primary">{move || i18n.t(K::SaveChanges)}</button>
                 <button type="button" on:click=move |_| on_close.run(())>{move || i18n.t(K::Cancel)}</button>
             </div>
         </form>

@@ -174,7 +174,7 @@ fn UserEditor(pc: PeopleCtx, row: UserRow, on_close: Callback<()>) -> impl IntoV
             <EffectPreview after=after />
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <div class="actions">
-                <button type="submit" class="primary">{move || i18n.t(K::Save)}</button>
+                <button type="submit" class="primary">{move || i18n.t(K::SaveChanges)}</button>
                 <button type="button" on:click=move |_| on_close.run(())>{move || i18n.t(K::Cancel)}</button>
                 <button type="button" on:click=reset>{move || i18n.t(K::ResetPassword)}</button>
                 <button type="button" on:click=revoke>{move || i18n.t(K::SignOutEverywhere)}</button>
