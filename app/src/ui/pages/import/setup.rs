@@ -228,14 +228,16 @@ pub fn SetupForm(ic: ImportCtx, kinds: Memo<Vec<RecordKind>>, on_check: Callback
 fn ColumnMapping(ic: ImportCtx) -> impl IntoView {
     let i18n = I18n::use_i18n();
     let ctx = Ctx::use_ctx();
-    let example = move |i: usize| {
+    // The file's first data row, read once per file (not once per column).
+    let first_row = Memo::new(move |_| {
         ic.file.with(|f| {
             let f = f.as_ref()?;
             let mut r = csv::ReaderBuilder::new().from_reader(f.text.as_bytes());
             let rec = r.records().next()?.ok()?;
-            rec.get(i).map(|v| v.chars().take(40).collect::<String>())
+            Some(rec.iter().map(|v| v.chars().take(40).collect::<String>()).collect::<Vec<_>>())
         })
-    };
+    });
+    let example = move |i: usize| first_row.with(|r| r.as_ref().and_then(|r| r.get(i).cloned()));
     let options = Signal::derive(move || {
         let dir = ctx.directory().get();
         let mut o = vec![(String::new(), i18n.t(K::NotImported).to_string())];
@@ -275,22 +277,7 @@ fn ColumnMapping(ic: ImportCtx) -> impl IntoView {
                                             <th scope="row">{h.clone()}</th>
                                             <td class="muted">{example(i)}</td>
                                             <td>
-                                                <select
-                                                    class="field-input"
-                                                    aria-label=label
-                                                    on:change=move |e| value.set(event_target_value(&e))
-                                                >
-                                                    {move || {
-                                                        options
-                                                            .get()
-                                                            .into_iter()
-                                                            .map(|(v, t)| {
-                                                                let selected = value.get() == v;
-                                                                view! { <option value=v selected=selected>{t}</option> }
-                                                            })
-                                                            .collect_view()
-                                                    }}
-                                                </select>
+                                                <MappingSelect label=label value=value options=options />
                                             </td>
                                         </tr>
                                     }
@@ -301,6 +288,25 @@ fn ColumnMapping(ic: ImportCtx) -> impl IntoView {
                 </table>
             </div>
         </section>
+    }
+}
+
+/// One row's choice in a mapping table (a column's field, an owner name's user), named by `label`.
+#[component]
+fn MappingSelect(label: String, value: RwSignal<String>, options: Signal<Vec<(String, String)>>) -> impl IntoView {
+    view! {
+        <select class="field-input" aria-label=label on:change=move |e| value.set(event_target_value(&e))>
+            {move || {
+                options
+                    .get()
+                    .into_iter()
+                    .map(|(v, t)| {
+                        let selected = value.get() == v;
+                        view! { <option value=v selected=selected>{t}</option> }
+                    })
+                    .collect_view()
+            }}
+        </select>
     }
 }
 
@@ -352,22 +358,7 @@ fn OwnerMapping(ic: ImportCtx) -> impl IntoView {
                                                 <th scope="row">{o.name.clone()}</th>
                                                 <td class="num">{i18n.number(o.rows as f64)}</td>
                                                 <td>
-                                                    <select
-                                                        class="field-input"
-                                                        aria-label=label
-                                                        on:change=move |e| value.set(event_target_value(&e))
-                                                    >
-                                                        {move || {
-                                                            users
-                                                                .get()
-                                                                .into_iter()
-                                                                .map(|(v, t)| {
-                                                                    let selected = value.get() == v;
-                                                                    view! { <option value=v selected=selected>{t}</option> }
-                                                                })
-                                                                .collect_view()
-                                                        }}
-                                                    </select>
+                                                    <MappingSelect label=label value=value options=users />
                                                 </td>
                                             </tr>
                                         }
