@@ -38,6 +38,7 @@ export async function startServer({ demo = true, dataDir, staticDir = dist, args
   return {
     url,
     redirectUrl,
+    pid: child.pid,
     wsUrl: url.replace(/^http/, 'ws') + '/sync',
     data,
     log: () => log,

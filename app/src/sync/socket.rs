@@ -167,7 +167,7 @@ pub(crate) fn install(core: &Rc<Core>) {
                 net.generation += 1;
                 (ws, net.generation, net.tx.clone())
             };
-            let _ = ws.close();
+            retire(&ws);
             if let Some(tx) = tx {
                 let _ = tx.unbounded_send(Event::Closed(gen));
             }
@@ -196,9 +196,20 @@ pub(crate) fn stop(core: &Rc<Core>) {
         net.ws.take()
     };
     if let Some(ws) = ws {
-        let _ = ws.close();
+        retire(&ws);
     }
     update_status(core);
+}
+
+/// Closes a socket this client is done with, after unhooking its handlers: its closures are dropped when the
+/// next socket's replace them, and a late event of the old socket (its close, after the network came back)
+/// must not call a dropped closure (wasm-bindgen throws "closure invoked recursively or after being
+/// dropped"). Its late events mean nothing anyway: the generation has moved on.
+fn retire(ws: &WebSocket) {
+    ws.set_onopen(None);
+    ws.set_onmessage(None);
+    ws.set_onclose(None);
+    let _ = ws.close();
 }
 
 fn connect(core: &Rc<Core>) {
@@ -216,7 +227,7 @@ fn connect(core: &Rc<Core>) {
         }
         net.generation += 1;
         if let Some(old) = net.ws.take() {
-            let _ = old.close();
+            retire(&old);
         }
         net.session = None;
         (net.generation, net.tx.clone())
