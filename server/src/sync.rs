@@ -274,12 +274,13 @@ impl Hub {
         let n = docs.len();
         let mut touched = Vec::new();
         let mut fresh = Vec::new();
+        let mut fresh_ids = std::collections::HashSet::new();
         for (id, mut incoming) in docs {
             let meta = DocMeta::read(&incoming);
             if meta.kind.is_none() {
                 return Err(SyncError::Invalid { id: id.to_string(), reason: "no known kind".into() });
             }
-            if !self.cat().exists(&id) && !fresh.iter().any(|(f, _, _)| f == &id) {
+            if !self.cat().exists(&id) && fresh_ids.insert(id.clone()) {
                 fresh.push((id, incoming.save(), meta));
                 continue;
             }
@@ -316,7 +317,7 @@ impl Hub {
         }
         let t_stored = t0.elapsed();
         if touched.len() > 64 {
-            self.recompute_indexes().await?;
+            self.after_bulk_change(&touched).await?;
             tracing::debug!(
                 docs = n,
                 store_ms = t_stored.as_millis() as u64,

@@ -56,7 +56,7 @@ use super::{
 };
 
 /// The most record rows one file may hold (split bigger files).
-pub const MAX_ROWS: usize = 20_000;
+pub const MAX_ROWS: usize = 50_000;
 
 /// The layout of the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

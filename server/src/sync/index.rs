@@ -4,7 +4,7 @@
 //! An index document is `{kind: "index", schema, created_at, created_by: "relay", user, docs: {id: {kind,
 //! record}}}`: the record and companion documents the user may read now.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use app::domain::docs::{write_index, SCHEMA};
 use app::domain::{Directory, DocId, UserId};
@@ -143,9 +143,24 @@ impl Hub {
     /// of the records that follow it) changed, and stop sending it to connections that lost it.
     pub(crate) async fn after_meta_change(&self, id: &DocId) -> Result<(), SyncError> {
         let affected = self.cat().affected_by(id);
+        self.apply_index_changes(&affected, false).await
+    }
+
+    /// [`Hub::after_meta_change`] for many documents at once (a bulk create): the indexes change by what
+    /// these documents change, computed once for all of them (not the whole store recomputed).
+    pub(crate) async fn after_bulk_change(&self, ids: &[DocId]) -> Result<(), SyncError> {
+        let affected: Vec<DocId> = {
+            let cat = self.cat();
+            let set: BTreeSet<DocId> = ids.iter().flat_map(|id| cat.affected_by(id)).collect();
+            set.into_iter().collect()
+        };
+        self.apply_index_changes(&affected, true).await
+    }
+
+    async fn apply_index_changes(&self, affected: &[DocId], bulk: bool) -> Result<(), SyncError> {
         {
             let _guard = self.inner.index_lock.lock().await;
-            let diffs = self.cat().index_diff(&affected);
+            let diffs = if bulk { self.cat().index_diff_bulk(affected) } else { self.cat().index_diff(affected) };
             for (user, add, remove) in diffs {
                 self.write_index(&user, &add, &remove).await?;
                 let mut cat = self.cat_mut();
@@ -158,7 +173,7 @@ impl Hub {
                 }
             }
         }
-        self.revoke(&affected).await;
+        self.revoke(affected).await;
         Ok(())
     }
 
