@@ -1,0 +1,282 @@
+//! A record's history, read from its documents: per change, per field, who changed it, when, from what to
+//! what; the record as it was at a time; and undo (ARCHITECTURE.md §11).
+//!
+//! # Layout
+//! - `history.rs`: [`Provenance`] (who sent a change to the relay, when it arrived), [`HistoryEntry`] and
+//!   [`history`], which walks a record's main document and companions and joins the provenance.
+//! - `history/json.rs`: a document's values as plain JSON (what an entry shows).
+//! - `history/text.rs`: a compact character diff of long text (notes).
+//! - `history/as_of.rs`: [`as_of`]: the record view at a time (on the relay's clock).
+//! - `history/undo.rs`: [`undo`] and [`restore`]: new changes that put fields back.
+//!
+//! An Automerge actor id is chosen by the client and proves nothing, so authorship comes only from the
+//! relay's provenance map: a change the relay has not confirmed yet has no author (`None`), never a name
+//! guessed from its actor. `made_at` is the change's own timestamp (the device's clock when it was made).
+
+mod as_of;
+mod json;
+mod text;
+mod undo;
+
+pub use as_of::as_of;
+pub use text::TextEdit;
+pub use undo::{restore, undo, Skipped, UndoOutcome};
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use automerge::{Automerge, ChangeHash, PatchAction, PatchLog, Prop};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{Access, Directory, DomainError, FieldGroup, Timestamp, UserId};
+
+/// Who sent a change to the relay.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Author {
+    /// The signed-in user whose session (socket or REST call) delivered it.
+    User(UserId),
+    /// The relay itself (index and directory documents, demo data).
+    Relay,
+}
+
+impl Author {
+    pub fn user(&self) -> Option<&UserId> {
+        match self {
+            Author::User(u) => Some(u),
+            Author::Relay => None,
+        }
+    }
+}
+
+/// What the relay recorded when it accepted a change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    pub author: Author,
+    /// The relay's clock when the change was accepted (for an offline edit, later than `made_at`).
+    pub received_at: Timestamp,
+}
+
+/// Provenance per change hash (of any of a record's documents: hashes do not collide).
+pub type ProvenanceMap = HashMap<ChangeHash, Provenance>;
+
+/// One provenance row as the relay serves it (`GET /api/v1/{kind}/{id}/provenance`), for a client's cache.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvenanceEntry {
+    /// The change hash, hex.
+    pub change: String,
+    #[serde(flatten)]
+    pub provenance: Provenance,
+}
+
+/// Rows back into a map; rows whose hash does not parse are skipped.
+pub fn provenance_map(rows: &[ProvenanceEntry]) -> ProvenanceMap {
+    rows.iter().filter_map(|r| Some((r.change.parse().ok()?, r.provenance.clone()))).collect()
+}
+
+/// One change of a record: what it did to each field of one group.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// The change hash, hex (what [`undo`] takes).
+    pub change: String,
+    pub group: FieldGroup,
+    /// The change's own timestamp: the writer's clock when it was made (whole seconds); `None` when the
+    /// writer did not stamp it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_at: Option<Timestamp>,
+    /// Who the relay says sent it; `None` while the relay has not confirmed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<Author>,
+    /// The author's display name from the directory ([`name_authors`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_name: Option<String>,
+    /// When the relay accepted it; `None` while unconfirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<Timestamp>,
+    /// The change that created the record (the first change of its main document).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub created: bool,
+    pub fields: Vec<FieldChange>,
+}
+
+/// One field changed by one change. `field` is a top-level key of the group's document, or `custom.<id>`
+/// for a custom field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    #[serde(flatten)]
+    pub diff: FieldDiff,
+}
+
+/// How a field changed. JSON: `{"type": "value", "old": .., "new": ..}` or `{"type": "text", "edits": [..]}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FieldDiff {
+    /// A value replaced (`null`: absent). Values are the document's plain JSON (ids and stages as strings,
+    /// times as milliseconds, money as `{amount_minor, currency}`).
+    Value { old: Value, new: Value },
+    /// Long text (notes): what was kept, inserted and deleted, long kept runs shortened.
+    Text { edits: Vec<TextEdit> },
+}
+
+/// Keys that are bookkeeping, not fields a person changes: the header and `updated_at` (which every write
+/// touches).
+const NOT_FIELDS: [&str; 7] = ["kind", "schema", "created_at", "created_by", "record", "record_kind", "updated_at"];
+
+/// The history of a record: every change of its main document (`Base`) and of the companions passed, in
+/// the order made (`made_at`; within a document, the order changes were applied), each with the fields it
+/// changed. Groups `access` may not read are absent whatever is passed (a reader without `money` never sees
+/// a money entry, not even that one exists); a change that touched no field of interest (only
+/// `updated_at`, or a companion's shared genesis) has no entry.
+///
+/// Within a document, a change's old and new values are the document's state just before and just after it
+/// was applied in causal order (`get_changes`), so concurrent changes read as one after the other, as the
+/// merged record shows them.
+pub fn history(
+    docs: &[(FieldGroup, &Automerge)],
+    provenance: &ProvenanceMap,
+    access: &Access,
+) -> Result<Vec<HistoryEntry>, DomainError> {
+    let mut out = Vec::new();
+    for (group, doc) in docs {
+        if access.group(*group).can_read() {
+            doc_history(*group, doc, provenance, &mut out)?;
+        }
+    }
+    // Stable: within one document the causal order stays when clocks agree. A change with neither time
+    // (unstamped and not yet confirmed) goes last: it is the newest the reader can know of.
+    out.sort_by_key(|e| e.made_at.or(e.received_at).map_or(i64::MAX, Timestamp::millis));
+    Ok(out)
+}
+
+fn doc_history(
+    group: FieldGroup,
+    doc: &Automerge,
+    provenance: &ProvenanceMap,
+    out: &mut Vec<HistoryEntry>,
+) -> Result<(), DomainError> {
+    let am = |e: automerge::AutomergeError| DomainError::invalid("document", e.to_string());
+    let mut replay = Automerge::new();
+    // The JSON of every top-level key as the replay stands (keys a change touched are read again).
+    let mut state: BTreeMap<String, Value> = BTreeMap::new();
+    for (i, change) in doc.get_changes(&[]).into_iter().enumerate() {
+        let hash = change.hash();
+        let made_at = made_at(change.timestamp());
+        let genesis = group != FieldGroup::Base && change.deps().is_empty() && made_at.is_none();
+        let mut log = PatchLog::active();
+        replay.apply_changes_log_patches([change], &mut log).map_err(am)?;
+        let touched = touched_keys(&replay.make_patches(&mut log));
+        let mut fields = Vec::new();
+        for key in touched {
+            let new = json::at_root(&replay, &key);
+            let old = state.insert(key.clone(), new.clone()).unwrap_or(Value::Null);
+            if !genesis && !NOT_FIELDS.contains(&key.as_str()) {
+                diff_field(&key, &old, &new, json::is_text(&replay, &key), &mut fields);
+            }
+        }
+        if fields.is_empty() {
+            continue;
+        }
+        let prov = provenance.get(&hash);
+        out.push(HistoryEntry {
+            change: hash.to_string(),
+            group,
+            made_at,
+            author: prov.map(|p| p.author.clone()),
+            author_name: None,
+            received_at: prov.map(|p| p.received_at),
+            created: group == FieldGroup::Base && i == 0,
+            fields,
+        });
+    }
+    Ok(())
+}
+
+/// A change's time as an instant: Automerge stamps whole seconds (automerge-js, [`super::docs::commit_at`]);
+/// a value too large for seconds is taken as milliseconds; 0 means not stamped.
+pub(crate) fn made_at(time: i64) -> Option<Timestamp> {
+    match time {
+        t if t <= 0 => None,
+        t if t > 100_000_000_000 => Some(Timestamp::from_millis(t)),
+        t => Some(Timestamp::from_millis(t.saturating_mul(1000))),
+    }
+}
+
+/// The top-level keys a change's patches touched.
+fn touched_keys(patches: &[automerge::Patch]) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    for p in patches {
+        match p.path.first() {
+            Some((_, Prop::Map(k))) => {
+                keys.insert(k.clone());
+            }
+            Some(_) => {}
+            None => match &p.action {
+                PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
+                    keys.insert(key.clone());
+                }
+                PatchAction::Conflict { prop: Prop::Map(k) } | PatchAction::Increment { prop: Prop::Map(k), .. } => {
+                    keys.insert(k.clone());
+                }
+                _ => {}
+            },
+        }
+    }
+    keys
+}
+
+/// Adds the change of one top-level key (custom fields one by one) if its value differs.
+fn diff_field(key: &str, old: &Value, new: &Value, text: bool, fields: &mut Vec<FieldChange>) {
+    if old == new {
+        return;
+    }
+    if key == "custom" {
+        let empty = serde_json::Map::new();
+        let (o, n) = (old.as_object().unwrap_or(&empty), new.as_object().unwrap_or(&empty));
+        let ids: BTreeSet<&String> = o.keys().chain(n.keys()).collect();
+        for id in ids {
+            let (ov, nv) = (o.get(id).unwrap_or(&Value::Null), n.get(id).unwrap_or(&Value::Null));
+            if ov != nv {
+                let diff = FieldDiff::Value { old: ov.clone(), new: nv.clone() };
+                fields.push(FieldChange { field: format!("custom.{id}"), diff });
+            }
+        }
+        return;
+    }
+    let diff = match (text, old, new) {
+        (true, Value::String(_) | Value::Null, Value::String(n)) => {
+            FieldDiff::Text { edits: text::diff(old.as_str().unwrap_or(""), n) }
+        }
+        _ => FieldDiff::Value { old: old.clone(), new: new.clone() },
+    };
+    fields.push(FieldChange { field: key.to_string(), diff });
+}
+
+/// Keeps the entries (and, within them, the fields) that match: `field` a field name (`stage`,
+/// `custom.budget`), `user` the author.
+pub fn filter(entries: Vec<HistoryEntry>, field: Option<&str>, user: Option<&UserId>) -> Vec<HistoryEntry> {
+    entries
+        .into_iter()
+        .filter(|e| user.is_none_or(|u| e.author.as_ref().and_then(Author::user) == Some(u)))
+        .filter_map(|mut e| {
+            if let Some(f) = field {
+                e.fields.retain(|c| c.field == f);
+            }
+            (!e.fields.is_empty()).then_some(e)
+        })
+        .collect()
+}
+
+/// Fills `author_name` from the directory (a user no longer listed keeps only their id; the relay is "relay").
+pub fn name_authors(entries: &mut [HistoryEntry], dir: &Directory) {
+    for e in entries {
+        e.author_name = match &e.author {
+            Some(Author::User(u)) => dir.users.iter().find(|x| &x.id == u).map(|x| x.name.clone()),
+            Some(Author::Relay) => Some("relay".to_string()),
+            None => None,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests;
