@@ -123,8 +123,8 @@ pub enum FieldDiff {
 /// touches).
 const NOT_FIELDS: [&str; 7] = ["kind", "schema", "created_at", "created_by", "record", "record_kind", "updated_at"];
 
-/// The history of a record: every change of its main document (`Base`) and of the companions passed, in
-/// the order made (`made_at`; within a document, the order changes were applied), each with the fields it
+/// The history of a record: every change of its main document (`Base`) and of the companions passed, oldest
+/// first (by `received_at`, else `made_at`; within a document, the order changes were applied), each with the fields it
 /// changed. Groups `access` may not read are absent whatever is passed (a reader without `money` never sees
 /// a money entry, not even that one exists); a change that touched no field of interest (only
 /// `updated_at`, or a companion's shared genesis) has no entry.
@@ -143,9 +143,10 @@ pub fn history(
             doc_history(*group, doc, provenance, &mut out)?;
         }
     }
-    // Stable: within one document the causal order stays when clocks agree. A change with neither time
-    // (unstamped and not yet confirmed) goes last: it is the newest the reader can know of.
-    out.sort_by_key(|e| e.made_at.or(e.received_at).map_or(i64::MAX, Timestamp::millis));
+    // In the order the relay accepted them (its clock is one clock, to the millisecond, and follows causal
+    // order, as `as_of` does); changes it has not confirmed by when they were made, and those with neither
+    // time last. Stable, so within one document the causal order stays on ties.
+    out.sort_by_key(|e| e.received_at.or(e.made_at).map_or(i64::MAX, Timestamp::millis));
     Ok(out)
 }
 
