@@ -22,9 +22,9 @@ pub use as_of::as_of;
 pub use text::TextEdit;
 pub use undo::{restore, undo, Skipped, UndoOutcome};
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
-use automerge::{Automerge, ChangeHash, PatchAction, PatchLog, Prop};
+use automerge::{legacy, Automerge, ChangeHash, ExpandedChange};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -129,9 +129,9 @@ const NOT_FIELDS: [&str; 7] = ["kind", "schema", "created_at", "created_by", "re
 /// a money entry, not even that one exists); a change that touched no field of interest (only
 /// `updated_at`, or a companion's shared genesis) has no entry.
 ///
-/// Within a document, a change's old and new values are the document's state just before and just after it
-/// was applied in causal order (`get_changes`), so concurrent changes read as one after the other, as the
-/// merged record shows them.
+/// A change's old and new values are its document's state at the change's dependencies and just after it:
+/// what its author saw and what they made of it. Two concurrent edits of one field therefore both show the
+/// same old value; which one won is the record's current value.
 pub fn history(
     docs: &[(FieldGroup, &Automerge)],
     provenance: &ProvenanceMap,
@@ -156,24 +156,40 @@ fn doc_history(
     provenance: &ProvenanceMap,
     out: &mut Vec<HistoryEntry>,
 ) -> Result<(), DomainError> {
-    let am = |e: automerge::AutomergeError| DomainError::invalid("document", e.to_string());
-    let mut replay = Automerge::new();
-    // The JSON of every top-level key as the replay stands (keys a change touched are read again).
-    let mut state: BTreeMap<String, Value> = BTreeMap::new();
+    // The top-level key each object lives under, filled as the changes creating objects go by (causal order:
+    // an object is made before anything is put in it).
+    let mut top_of: HashMap<legacy::OpId, String> = HashMap::new();
+    // Per key, a change at which its value is known, and that value: reading at heads costs (a long note
+    // ~0.4 ms), and on a straight run of changes a key's old value is the new value of the last change that
+    // touched it.
+    let mut known: HashMap<String, (ChangeHash, Value)> = HashMap::new();
     for (i, change) in doc.get_changes(&[]).into_iter().enumerate() {
         let hash = change.hash();
         let made_at = made_at(change.timestamp());
         let genesis = group != FieldGroup::Base && change.deps().is_empty() && made_at.is_none();
-        let mut log = PatchLog::active();
-        replay.apply_changes_log_patches([change], &mut log).map_err(am)?;
-        let touched = touched_keys(&replay.make_patches(&mut log));
-        let mut fields = Vec::new();
-        for key in touched {
-            let new = json::at_root(&replay, &key);
-            let old = state.insert(key.clone(), new.clone()).unwrap_or(Value::Null);
-            if !genesis && !NOT_FIELDS.contains(&key.as_str()) {
-                diff_field(&key, &old, &new, json::is_text(&replay, &key), &mut fields);
+        let touched = touched_keys(&change.decode(), &mut top_of);
+        let single_dep = match change.deps() {
+            [d] => Some(*d),
+            _ => None,
+        };
+        // Keys this change did not touch keep their value if it builds on exactly the change they are known at.
+        known.retain(|k, (at, _)| touched.contains(k) || Some(*at) == single_dep);
+        for (k, (at, _)) in known.iter_mut() {
+            if !touched.contains(k) {
+                *at = hash;
             }
+        }
+        let mut fields = Vec::new();
+        for key in touched.iter().filter(|k| !NOT_FIELDS.contains(&k.as_str())) {
+            let old = match known.remove(key) {
+                Some((at, v)) if Some(at) == single_dep => v,
+                _ => json::at_root(doc, key, change.deps()).0,
+            };
+            let (new, text) = json::at_root(doc, key, &[hash]);
+            if !genesis {
+                diff_field(key, &old, &new, text, &mut fields);
+            }
+            known.insert(key.clone(), (hash, new));
         }
         if fields.is_empty() {
             continue;
@@ -203,25 +219,26 @@ pub(crate) fn made_at(time: i64) -> Option<Timestamp> {
     }
 }
 
-/// The top-level keys a change's patches touched.
-fn touched_keys(patches: &[automerge::Patch]) -> BTreeSet<String> {
+/// The top-level keys a change's operations touch, read from the decoded change (cheap: no document is
+/// replayed). `top_of` learns the objects the change makes.
+///
+/// `automerge::legacy` (the decoded form of a change) is a hidden module of automerge 0.12; it is the only
+/// way to see a change's operations without applying them, which costs a replay (measured: ~0.4 ms per change
+/// on a 750-change record, against ~2 µs to decode).
+fn touched_keys(change: &ExpandedChange, top_of: &mut HashMap<legacy::OpId, String>) -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
-    for p in patches {
-        match p.path.first() {
-            Some((_, Prop::Map(k))) => {
-                keys.insert(k.clone());
-            }
-            Some(_) => {}
-            None => match &p.action {
-                PatchAction::PutMap { key, .. } | PatchAction::DeleteMap { key } => {
-                    keys.insert(key.clone());
-                }
-                PatchAction::Conflict { prop: Prop::Map(k) } | PatchAction::Increment { prop: Prop::Map(k), .. } => {
-                    keys.insert(k.clone());
-                }
-                _ => {}
-            },
+    for (i, op) in change.operations.iter().enumerate() {
+        let top = match (&op.obj, &op.key) {
+            (legacy::ObjectId::Root, legacy::Key::Map(k)) => Some(k.to_string()),
+            (legacy::ObjectId::Id(obj), _) => top_of.get(obj).cloned(),
+            _ => None,
+        };
+        let Some(top) = top else { continue };
+        if matches!(op.action, legacy::OpType::Make(_)) {
+            let id = legacy::OpId(change.start_op.get() + i as u64, change.actor_id.clone());
+            top_of.insert(id, top.clone());
         }
+        keys.insert(top);
     }
     keys
 }

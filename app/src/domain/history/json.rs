@@ -1,39 +1,38 @@
 //! A document's values as plain JSON, read generically (no record struct): maps as objects, lists as
 //! arrays, text as strings, scalars as themselves. This is what history entries show, so a field added to
-//! a record appears in history without a change here.
+//! a record appears in history without a change here. Values are read at given heads (the document as it
+//! was just before or just after a change).
 
-use automerge::{Automerge, ObjId, ObjType, ReadDoc, ScalarValue, Value as AmValue, ROOT};
+use automerge::{Automerge, ChangeHash, ObjId, ObjType, ReadDoc, ScalarValue, Value as AmValue, ROOT};
 use serde_json::{Map, Value};
 
-/// The JSON of the top-level `key` (`null` when absent).
-pub(super) fn at_root(doc: &Automerge, key: &str) -> Value {
-    match doc.get(ROOT, key) {
-        Ok(Some((v, id))) => value(doc, v, &id),
-        _ => Value::Null,
+/// The JSON of the top-level `key` at `heads` (`null` when absent), and whether it is a Text object.
+pub(super) fn at_root(doc: &Automerge, key: &str, heads: &[ChangeHash]) -> (Value, bool) {
+    match doc.get_at(ROOT, key, heads) {
+        Ok(Some((v, id))) => {
+            let text = matches!(v, AmValue::Object(ObjType::Text));
+            (value(doc, v, &id, heads), text)
+        }
+        _ => (Value::Null, false),
     }
 }
 
-/// Is the top-level `key` a Text object (notes)?
-pub(super) fn is_text(doc: &Automerge, key: &str) -> bool {
-    matches!(doc.get(ROOT, key), Ok(Some((AmValue::Object(ObjType::Text), _))))
-}
-
-fn value(doc: &Automerge, v: AmValue<'_>, id: &ObjId) -> Value {
+fn value(doc: &Automerge, v: AmValue<'_>, id: &ObjId, heads: &[ChangeHash]) -> Value {
     match v {
         AmValue::Scalar(s) => scalar(&s),
-        AmValue::Object(ObjType::Text) => Value::String(doc.text(id).unwrap_or_default()),
+        AmValue::Object(ObjType::Text) => Value::String(doc.text_at(id, heads).unwrap_or_default()),
         AmValue::Object(ObjType::Map | ObjType::Table) => {
             let mut m = Map::new();
-            for item in doc.map_range(id, ..) {
+            for item in doc.map_range_at(id, .., heads) {
                 let id = item.id();
-                m.insert(item.key.to_string(), value(doc, item.value.into(), &id));
+                m.insert(item.key.to_string(), value(doc, item.value.into(), &id, heads));
             }
             Value::Object(m)
         }
         AmValue::Object(ObjType::List) => {
-            let items = doc.list_range(id, ..).map(|item| {
+            let items = doc.list_range_at(id, .., heads).map(|item| {
                 let id = item.id();
-                value(doc, item.value.into(), &id)
+                value(doc, item.value.into(), &id, heads)
             });
             Value::Array(items.collect())
         }
