@@ -79,7 +79,8 @@ enum Op {
         id: DocId,
         chunk: Vec<u8>,
         meta: DocMeta,
-        origin: Origin,
+        /// Boxed: most of the job's size otherwise, and compactions and reservations carry none.
+        origin: Box<Origin>,
         live: bool,
     },
     Compact {
@@ -348,7 +349,7 @@ impl DocStore for SqliteStore {
             id: id.clone(),
             chunk: chunk.to_vec(),
             meta: meta.clone(),
-            origin: origin.clone(),
+            origin: Box::new(origin.clone()),
             live: false,
         };
         self.submit(op)
@@ -363,7 +364,7 @@ impl DocStore for SqliteStore {
                     id: id.clone(),
                     chunk: chunk.clone(),
                     meta: meta.clone(),
-                    origin: origin.clone(),
+                    origin: Box::new(origin.clone()),
                     live: false,
                 })
             })
@@ -372,7 +373,7 @@ impl DocStore for SqliteStore {
     }
 
     fn submit_append(&self, id: DocId, chunk: Vec<u8>, meta: DocMeta, origin: Origin) -> Pending {
-        Pending::Queued(self.queue(Op::Append { id, chunk, meta, origin, live: true }))
+        Pending::Queued(self.queue(Op::Append { id, chunk, meta, origin: Box::new(origin), live: true }))
     }
 
     fn provenance(&self, id: &DocId) -> Result<Vec<(ChangeHash, Provenance)>, StoreError> {

@@ -50,6 +50,7 @@ impl Hub {
 
     /// Queues `conn`'s accepted change for the store (never waits on the disk) and marks the connection as
     /// not acknowledged until [`Hub::finish_commit`] has seen it durable.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn queue_commit(
         &self,
         id: &DocId,
