@@ -25,20 +25,36 @@ pub enum TextOp {
 
 /// The runs that turn `old` into `new`.
 pub(super) fn diff(old: &str, new: &str) -> Vec<TextEdit> {
-    // No deadline: the domain reads no clock (and Myers on notes-sized text is quick).
-    let d = TextDiff::configure().algorithm(Algorithm::Myers).diff_chars(old, new);
+    // The common ends first: an edit of a long note touches a few characters, and Myers over the whole text
+    // costs its length times the edit for every change of the history.
+    let prefix: usize = old.chars().zip(new.chars()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
+    let (old_rest, new_rest) = (&old[prefix..], &new[prefix..]);
+    let suffix: usize =
+        old_rest.chars().rev().zip(new_rest.chars().rev()).take_while(|(a, b)| a == b).map(|(a, _)| a.len_utf8()).sum();
+    let (old_mid, new_mid) = (&old_rest[..old_rest.len() - suffix], &new_rest[..new_rest.len() - suffix]);
     let mut out: Vec<TextEdit> = Vec::new();
+    let mut push = |op: TextOp, text: &str| match out.last_mut() {
+        _ if text.is_empty() => {}
+        Some(last) if last.op == op => last.text.push_str(text),
+        _ => out.push(TextEdit { op, text: text.to_string() }),
+    };
+    push(TextOp::Keep, &old[..prefix]);
+    // No deadline: the domain reads no clock.
+    let d = TextDiff::configure().algorithm(Algorithm::Myers).diff_chars(old_mid, new_mid);
     for change in d.iter_all_changes() {
         let op = match change.tag() {
             ChangeTag::Equal => TextOp::Keep,
             ChangeTag::Insert => TextOp::Insert,
             ChangeTag::Delete => TextOp::Delete,
         };
-        match out.last_mut() {
-            Some(last) if last.op == op => last.text.push_str(change.value()),
-            _ => out.push(TextEdit { op, text: change.value().to_string() }),
-        }
+        push(op, change.value());
     }
+    push(TextOp::Keep, &old_rest[old_rest.len() - suffix..]);
+    shorten(out)
+}
+
+/// Cuts long kept runs to their ends.
+fn shorten(mut out: Vec<TextEdit>) -> Vec<TextEdit> {
     for e in out.iter_mut().filter(|e| e.op == TextOp::Keep) {
         let n = e.text.chars().count();
         if n > 2 * CONTEXT + 1 {
@@ -66,5 +82,12 @@ mod tests {
         assert_eq!(deleted, "mon");
         assert_eq!(inserted, "tues");
         assert_eq!(diff("", "hi"), vec![TextEdit { op: TextOp::Insert, text: "hi".into() }]);
+        assert_eq!(diff("same", "same"), vec![TextEdit { op: TextOp::Keep, text: "same".into() }]);
+        let d = diff("会议在周一", "会议在周二下午");
+        let text = |op| d.iter().filter(|e| e.op == op).map(|e| e.text.as_str()).collect::<String>();
+        assert_eq!(
+            (text(TextOp::Keep), text(TextOp::Delete), text(TextOp::Insert)),
+            ("会议在周".into(), "一".into(), "二下午".into())
+        );
     }
 }
