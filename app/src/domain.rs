@@ -20,6 +20,8 @@
 //! - `relationship/`: the customer relationship: cooperation history (read from won deals), satisfaction
 //!   from visit scores, tiers from data, visits due and reminders.
 //! - `people`: user ids, pasted rosters, the effect of a directory change on who sees what.
+//! - `history/`: a record's history from its documents and the relay's provenance (who sent each change,
+//!   when it arrived), the record as of a time, undo and restore.
 //! - `ops/`: operations (lead conversion, stage moves, win/lose/reopen, follow-ups, churn, numbers).
 
 mod custom_field;
@@ -34,6 +36,7 @@ mod stage;
 pub mod analytics;
 pub mod docs;
 pub mod gate;
+pub mod history;
 pub mod import;
 mod money;
 pub mod ops;

@@ -10,6 +10,8 @@
 //! - `api/numbers.rs`: `POST /api/v1/numbers`: blocks of record numbers from the company's counter.
 //! - `api/write.rs`: `POST /api/v1/{kind}`, `PATCH /api/v1/{kind}/{id}`: writes through the sync write gate.
 //! - `api/archive.rs`: `POST /api/v1/{kind}/{id}/archive` and `/restore`.
+//! - `api/history.rs`: `GET /api/v1/{kind}/{id}/history` and `/provenance`, `POST .../undo`; the loading
+//!   behind `GET /api/v1/{kind}/{id}?as_of=`.
 //! - `api/data_export.rs`: `GET /api/v1/exports/{id}/archive`: an approved export as JSON + Automerge files (zip).
 //! - `api/reports.rs`: `GET /api/v1/reports/{name}`: the dashboard's figures (JSON or CSV).
 //! - `api/relationship_rules.rs`: `GET/PUT /api/v1/settings/relationship`: churn rules, visit intervals, tiers.
@@ -19,6 +21,7 @@ pub mod archive;
 pub mod audit;
 pub mod data_export;
 pub mod exports;
+pub mod history;
 pub mod import;
 pub mod numbers;
 pub mod records;
@@ -44,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(numbers::router())
         .merge(write::router())
         .merge(archive::router())
+        .merge(history::router())
         .merge(reports::router())
         .merge(data_export::router())
         .merge(relationship_rules::router())

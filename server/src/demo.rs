@@ -16,6 +16,7 @@ mod scale;
 
 use chrono::Utc;
 
+use app::domain::history::Author;
 use app::domain::{Directory, Role, Team, TeamId, Timestamp, User, UserId};
 
 use crate::{
@@ -126,7 +127,7 @@ pub async fn seed_if_empty(state: &AppState) -> anyhow::Result<()> {
         let now = Timestamp::from_datetime(Utc::now());
         let docs = tokio::task::spawn_blocking(move || records::build(&dir, now, SEED)).await??;
         let n = docs.len();
-        state.hub.create_docs(docs).await?;
+        state.hub.create_docs(docs, Author::Relay).await?;
         tracing::info!(documents = n, "demo company: records created");
         seed_scale(state, now).await?;
     }
@@ -141,7 +142,7 @@ async fn seed_scale(state: &AppState, now: Timestamp) -> anyhow::Result<()> {
         let to = (from + scale::BATCH).min(n);
         let dir = state.hub.directory();
         let docs = tokio::task::spawn_blocking(move || scale::build_batch(&dir, now, SEED, from, to)).await??;
-        state.hub.create_docs(docs).await?;
+        state.hub.create_docs(docs, Author::Relay).await?;
         from = to;
     }
     if n > 0 {

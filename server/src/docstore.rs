@@ -7,6 +7,10 @@
 //! - `docstore/memory.rs`: [`MemoryStore`], for tests.
 //! - `docstore/sqlite.rs`: [`SqliteStore`], the default (WAL, group commit, embedded migrations).
 //!
+//! Every append carries an [`Origin`]: who sent the chunk's changes and when they arrived. It is stored in
+//! the same transaction as the chunk (table `doc_provenance`), so a durable change always has its author
+//! (ARCHITECTURE.md §11); [`DocStore::provenance`] reads it back per document.
+//!
 //! The trait is blocking: the sync hub calls it from `spawn_blocking`. `append` returns only once the chunk
 //! is durable (committed), which is what lets the relay acknowledge a change. `submit_append` queues a chunk
 //! without waiting ([`Pending`]): the hub queues under the document's lock (so chunks are stored in the
@@ -20,9 +24,37 @@ pub use memory::MemoryStore;
 pub use meta::{DocKind, DocMeta};
 pub use sqlite::SqliteStore;
 
+use app::domain::history::{Author, Provenance};
 use app::domain::ops::{IssuedBlock, NumberBlock};
-use app::domain::{DocId, UserId};
+use app::domain::{DocId, Timestamp, UserId};
+use automerge::ChangeHash;
 use std::path::Path;
+
+/// Who sent the changes of one chunk and when the relay accepted them (one row per change in the store).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub author: Author,
+    pub received_at: Timestamp,
+    /// The hashes of the changes the chunk adds.
+    pub changes: Vec<ChangeHash>,
+}
+
+impl Origin {
+    /// Changes accepted now from `author`.
+    pub fn now(author: Author, changes: Vec<ChangeHash>) -> Origin {
+        Origin { author, received_at: Timestamp::from_datetime(chrono::Utc::now()), changes }
+    }
+
+    /// Changes made by the relay itself (index and directory documents, demo data), accepted now.
+    pub fn relay(changes: Vec<ChangeHash>) -> Origin {
+        Origin::now(Author::Relay, changes)
+    }
+
+    /// The provenance each of its changes gets.
+    pub fn provenance(&self) -> Provenance {
+        Provenance { author: self.author.clone(), received_at: self.received_at }
+    }
+}
 
 /// A storage failure. Never caused by user input: the hub validates documents before storing them.
 #[derive(Debug, thiserror::Error)]
@@ -79,22 +111,27 @@ impl Pending {
 
 /// Where documents live. Implementations are cheap to share (`Arc<dyn DocStore>`).
 pub trait DocStore: Send + Sync + 'static {
-    /// Appends one chunk (incremental changes, or a whole document for a new one) and records `meta`.
+    /// Appends one chunk (incremental changes, or a whole document for a new one) and records `meta` and
+    /// the provenance of its changes (`origin`; a change already recorded keeps its first record).
     /// Returns the chunk's sequence number once the write is durable.
-    fn append(&self, id: &DocId, chunk: &[u8], meta: &DocMeta) -> Result<u64, StoreError>;
+    fn append(&self, id: &DocId, chunk: &[u8], meta: &DocMeta, origin: &Origin) -> Result<u64, StoreError>;
 
     /// Queues one chunk like [`DocStore::append`] and returns at once; chunks queued one after another are
     /// stored in that order. Must not block on the disk (the hub calls it under a document's lock). The
     /// default appends synchronously (fine for the in-memory store).
-    fn submit_append(&self, id: DocId, chunk: Vec<u8>, meta: DocMeta) -> Pending {
-        Pending::Done(self.append(&id, &chunk, &meta))
+    fn submit_append(&self, id: DocId, chunk: Vec<u8>, meta: DocMeta, origin: Origin) -> Pending {
+        Pending::Done(self.append(&id, &chunk, &meta, &origin))
     }
 
     /// Appends many chunks (bulk import); each returns once durable. Implementations may commit them
     /// together. The default appends one by one.
-    fn append_batch(&self, items: &[(DocId, Vec<u8>, DocMeta)]) -> Result<Vec<u64>, StoreError> {
-        items.iter().map(|(id, chunk, meta)| self.append(id, chunk, meta)).collect()
+    fn append_batch(&self, items: &[(DocId, Vec<u8>, DocMeta, Origin)]) -> Result<Vec<u64>, StoreError> {
+        items.iter().map(|(id, chunk, meta, origin)| self.append(id, chunk, meta, origin)).collect()
     }
+
+    /// The provenance recorded for the document's changes (changes stored before provenance was recorded
+    /// have none).
+    fn provenance(&self, id: &DocId) -> Result<Vec<(ChangeHash, Provenance)>, StoreError>;
 
     /// Replaces every chunk up to and including `upto_seq` by `snapshot` (a full save of those chunks or
     /// more). Chunks appended after `upto_seq` are kept.
@@ -148,7 +185,12 @@ mod contract_tests {
         assert!(store.load(&id).unwrap().is_none());
         let mut doc = doc_with("opportunity", "rep1");
         let meta = DocMeta::read(&doc);
-        let s1 = store.append(&id, &doc.save(), &meta).unwrap();
+        let by_rep1 = |d: &automerge::Automerge, before: &[ChangeHash]| Origin {
+            author: Author::User(UserId::new("rep1")),
+            received_at: Timestamp::from_millis(1_000),
+            changes: d.get_changes_meta(before).iter().map(|c| c.hash).collect(),
+        };
+        let s1 = store.append(&id, &doc.save(), &meta, &by_rep1(&doc, &[])).unwrap();
         let heads = doc.get_heads();
         {
             let mut tx = doc.transaction();
@@ -156,8 +198,24 @@ mod contract_tests {
             tx.commit();
         }
         let meta2 = DocMeta::read(&doc);
-        let s2 = store.append(&id, &doc.save_after(&heads), &meta2).unwrap();
+        let s2 = store
+            .append(
+                &id,
+                &doc.save_after(&heads),
+                &meta2,
+                &Origin::relay(doc.get_changes_meta(&heads).iter().map(|c| c.hash).collect()),
+            )
+            .unwrap();
         assert!(s2 > s1);
+        let prov = store.provenance(&id).unwrap();
+        assert_eq!(prov.len(), 2);
+        let first = prov.iter().find(|(h, _)| *h == heads[0]).unwrap();
+        assert_eq!(
+            first.1,
+            Provenance { author: Author::User(UserId::new("rep1")), received_at: Timestamp::from_millis(1_000) }
+        );
+        assert!(prov.iter().any(|(h, p)| *h == doc.get_heads()[0] && p.author == Author::Relay));
+        let relay_change = doc.get_heads()[0];
         let loaded = store.load(&id).unwrap().unwrap();
         assert_eq!(loaded.chunks.len(), 2);
         assert_eq!(loaded.last_seq, s2);
@@ -172,7 +230,7 @@ mod contract_tests {
             tx.put(ROOT, "name", "x").unwrap();
             tx.commit();
         }
-        let s3 = store.append(&id, &doc.save_after(&heads2), &DocMeta::read(&doc)).unwrap();
+        let s3 = store.append(&id, &doc.save_after(&heads2), &DocMeta::read(&doc), &Origin::relay(vec![])).unwrap();
         let snap = back.save();
         store.compact(&id, &snap, s2).unwrap();
         let loaded = store.load(&id).unwrap().unwrap();
@@ -181,6 +239,12 @@ mod contract_tests {
         let back = loaded.load(&id).unwrap();
         assert_eq!(back.get_heads(), doc.get_heads());
         assert_eq!(back.get(ROOT, "name").unwrap().unwrap().0.as_str(), Some("x"));
+        // A change offered again keeps its first record (and compaction leaves provenance alone); the one
+        // stored without provenance gets it now.
+        store.append(&id, &doc.save_after(&heads), &meta2, &by_rep1(&doc, &heads)).unwrap();
+        let prov = store.provenance(&id).unwrap();
+        assert_eq!(prov.len(), 3);
+        assert!(prov.iter().any(|(h, p)| *h == relay_change && p.author == Author::Relay));
         exercise_numbers(store);
     }
 

@@ -44,7 +44,8 @@ use app::protocol::PeerId;
 use automerge::Automerge;
 use tokio::sync::{mpsc, watch, OwnedMutexGuard};
 
-use crate::docstore::{DocMeta, DocStore, StoreError};
+use crate::docstore::{DocMeta, DocStore, Origin, StoreError};
+use app::domain::history::{Author, ProvenanceMap};
 use catalog::Catalog;
 use slot::Slot;
 
@@ -260,6 +261,14 @@ impl Hub {
         Ok(copy)
     }
 
+    /// The provenance the store holds for document `id`'s changes: who sent each and when it arrived. A
+    /// change still on its way to the disk has none yet (its writer has not been acknowledged either).
+    pub async fn provenance(&self, id: &DocId) -> Result<ProvenanceMap, SyncError> {
+        let store = self.inner.store.clone();
+        let id = id.clone();
+        Ok(blocking(move || store.provenance(&id)).await??.into_iter().collect())
+    }
+
     /// Drops a document nobody has open from memory (it is stored; the next use loads it again).
     fn release_if_idle(&self, slot: &mut Slot) {
         if slot.unused() && slot.doc.take().is_some() {
@@ -268,8 +277,9 @@ impl Hub {
     }
 
     /// Stores documents made on the server (demo seeding, import): new ids are created (in bulk), existing
-    /// ones merged. Indexes are updated and connected readers receive the changes.
-    pub async fn create_docs(&self, docs: Vec<(DocId, Automerge)>) -> Result<(), SyncError> {
+    /// ones merged. Indexes are updated and connected readers receive the changes. Their changes are
+    /// recorded as `author`'s (the importing user; the relay for demo data).
+    pub async fn create_docs(&self, docs: Vec<(DocId, Automerge)>, author: Author) -> Result<(), SyncError> {
         let t0 = std::time::Instant::now();
         let n = docs.len();
         let mut touched = Vec::new();
@@ -281,7 +291,9 @@ impl Hub {
                 return Err(SyncError::Invalid { id: id.to_string(), reason: "no known kind".into() });
             }
             if !self.cat().exists(&id) && fresh_ids.insert(id.clone()) {
-                fresh.push((id, incoming.save(), meta));
+                let origin =
+                    Origin::now(author.clone(), incoming.get_changes_meta(&[]).iter().map(|c| c.hash).collect());
+                fresh.push((id, incoming.save(), meta, origin));
                 continue;
             }
             let mut slot = self.lock_slot(&id).await;
@@ -296,7 +308,8 @@ impl Hub {
                 continue;
             }
             let meta = DocMeta::read(&merged);
-            let seq = self.append(&id, merged.save_after(&before), meta.clone()).await?;
+            let origin = Origin::now(author.clone(), merged.get_changes_meta(&before).iter().map(|c| c.hash).collect());
+            let seq = self.append(&id, merged.save_after(&before), meta.clone(), origin).await?;
             slot.last_seq = seq;
             slot.chunks += 1;
             slot.doc = Some(merged);
@@ -309,7 +322,7 @@ impl Hub {
             let items = fresh;
             let items = blocking(move || store.append_batch(&items).map(|_| items)).await??;
             let mut cat = self.cat_mut();
-            for (id, _, meta) in items {
+            for (id, _, meta, _) in items {
                 cat.set_meta(&id, meta);
                 touched.push(id);
             }

@@ -191,7 +191,7 @@ pub fn init_record<R: Record>(doc: &mut AutoCommit, record: &R) -> Result<(), Do
     require_empty(doc)?;
     reconcile(doc, record).map_err(reconcile_err)?;
     put_head(doc, R::KIND.as_str(), record.created_at(), record.created_by())?;
-    doc.commit();
+    commit_at(doc, record.updated_at());
     Ok(())
 }
 
@@ -199,8 +199,15 @@ pub fn init_record<R: Record>(doc: &mut AutoCommit, record: &R) -> Result<(), Do
 pub fn write_record<R: Record>(doc: &mut AutoCommit, record: &R) -> Result<(), DomainError> {
     expect_kind(doc, DocKind::Record(R::KIND))?;
     reconcile(doc, record).map_err(reconcile_err)?;
-    doc.commit();
+    commit_at(doc, record.updated_at());
     Ok(())
+}
+
+/// Commits what is pending as one change stamped `at` (a record's writes are stamped with its `updated_at`,
+/// which every write sets to the writer's clock). Automerge's change time is whole seconds since the epoch,
+/// as automerge-js writes it; history reads it back as `made_at` (`domain::history`).
+pub fn commit_at(doc: &mut AutoCommit, at: Timestamp) {
+    doc.commit_with(automerge::transaction::CommitOptions::default().with_time(at.millis().div_euclid(1000)));
 }
 
 /// Reads a record from its main document, checking the document's kind and schema.
@@ -251,11 +258,20 @@ fn genesis_actor(companion: &DocId) -> automerge::ActorId {
     automerge::ActorId::from(companion.bytes().to_vec())
 }
 
-/// Writes a companion's current state into its existing document.
+/// Writes a companion's current state into its existing document (an unstamped change: prefer
+/// [`write_companion_at`]).
 pub fn write_companion<C: Companion>(doc: &mut AutoCommit, value: &C) -> Result<(), DomainError> {
     expect_companion::<C, _>(doc)?;
     reconcile(doc, value).map_err(reconcile_err)?;
     doc.commit();
+    Ok(())
+}
+
+/// [`write_companion`], the change stamped `now` (the writer's clock; history shows it as `made_at`).
+pub fn write_companion_at<C: Companion>(doc: &mut AutoCommit, value: &C, now: Timestamp) -> Result<(), DomainError> {
+    expect_companion::<C, _>(doc)?;
+    reconcile(doc, value).map_err(reconcile_err)?;
+    commit_at(doc, now);
     Ok(())
 }
 

@@ -16,6 +16,9 @@ macro_rules! header_accessors {
         fn created_by(&self) -> &$crate::domain::UserId {
             &self.created_by
         }
+        fn updated_at(&self) -> $crate::domain::Timestamp {
+            self.updated_at
+        }
         fn owner(&self) -> Option<&$crate::domain::UserId> {
             self.owner.as_ref()
         }
@@ -66,6 +69,8 @@ pub trait Record: Hydrate + Reconcile + Clone + Debug + PartialEq + Serialize + 
     const KIND: RecordKind;
     fn created_at(&self) -> Timestamp;
     fn created_by(&self) -> &UserId;
+    /// When the record was last written (the writer's clock; its changes are stamped with it).
+    fn updated_at(&self) -> Timestamp;
     fn owner(&self) -> Option<&UserId>;
     fn team(&self) -> Option<&TeamId>;
     /// The customer this record belongs to (opportunities, contacts, activities), whose maintainer

@@ -400,7 +400,7 @@ async fn run(
     }
     let built = started.elapsed();
     let n_docs = docs.len();
-    if let Err(e) = state.hub.create_docs(docs).await {
+    if let Err(e) = state.hub.create_docs(docs, app::domain::history::Author::User(me.clone())).await {
         state.audit.append(audit_failed).await;
         return Err(e.into());
     }

@@ -2,7 +2,8 @@
 //! records the signed-in user may read, filtered by exactly the policy sync uses (`app::domain::access`):
 //! a hidden record is absent (a single one answers 404, as a missing one does), a hidden field group is
 //! absent from the JSON, not null. Lists leave archived records out (`?archived=true` lists only them).
-//! Every read is audited.
+//! `/{kind}/{id}?as_of=<RFC 3339 | ms>` answers the record as it was then (`app::domain::history::as_of`,
+//! on the relay's clock), redacted the same way; 404 if it did not exist yet. Every read is audited.
 
 use automerge::Automerge;
 use axum::{
@@ -140,26 +141,49 @@ async fn list(
     Ok((headers, Json(page)).into_response())
 }
 
+#[derive(Deserialize)]
+struct OneParams {
+    /// The record as it was at this time (RFC 3339 or ms).
+    as_of: Option<String>,
+}
+
 async fn one(
     user: AuthUser,
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     Path((plural, id)): Path<(String, String)>,
+    params: Result<Query<OneParams>, QueryRejection>,
 ) -> Result<Json<RecordView>, ApiError> {
     let kind = parse_kind(&plural)?;
+    let Query(p) = params.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let as_of = p.as_of.as_deref().map(|s| super::history::parse_time("as_of", s)).transpose()?;
     user.profile(&state)?;
     let missing = || ApiError::not_found(format!("no {} with id {id:?}", kind.as_str()));
     let doc_id = DocId::parse(&id).map_err(|_| missing())?;
     let meta = state.hub.list(kind).await?.into_iter().find(|(d, _)| d == &doc_id).map(|(_, m)| m);
     let Some(meta) = meta else { return Err(missing()) };
     let dir = state.hub.directory();
-    let view = materialize(&state, &dir, &user.user, &doc_id, &meta).await?.ok_or_else(missing)?;
+    let view = match as_of {
+        None => materialize(&state, &dir, &user.user, &doc_id, &meta).await?.ok_or_else(missing)?,
+        Some(at) => {
+            let loaded = super::history::load(&state, &user.user, &doc_id, &meta).await?.ok_or_else(missing)?;
+            let docs = loaded.refs();
+            let (main, companions) = docs.split_first().ok_or_else(missing)?;
+            app::domain::history::as_of(&doc_id, main.1, companions, &loaded.provenance, &loaded.access, at)
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("document {doc_id} as of {at}: {e}")))?
+                .ok_or_else(|| ApiError::not_found(format!("the {} did not exist at {at}", kind.as_str())))?
+        }
+    };
     state
         .audit
         .append(
             AuditEvent::new(AuditAction::RecordRead, Some(&user.user))
                 .target(&doc_id)
-                .detail(serde_json::json!({ "kind": kind.as_str(), "groups": view.groups() }))
+                .detail(serde_json::json!({
+                    "kind": kind.as_str(),
+                    "groups": view.groups(),
+                    "as_of": as_of.map(|t| t.millis()),
+                }))
                 .address(addr),
         )
         .await;

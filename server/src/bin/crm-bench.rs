@@ -175,7 +175,7 @@ async fn prepare(args: &Args, plan: &Plan, data: &std::path::Path) -> anyhow::Re
         batch.push((id.clone(), main.document().clone()));
         batch.push((id.companion(app::domain::FieldGroup::Money), comp.document().clone()));
     }
-    hub.create_docs(batch).await?;
+    hub.create_docs(batch, app::domain::history::Author::Relay).await?;
     drop(hub);
     // Accounts and sessions, straight into the accounts tables (one password hash shared by all: a bench).
     let accounts = SqliteAccounts::open(&data.join("crm.sqlite3"))?;

@@ -3,14 +3,17 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::{Chunks, DocMeta, DocStore, StoreError};
+use super::{Chunks, DocMeta, DocStore, Origin, StoreError};
+use app::domain::history::Provenance;
 use app::domain::ops::{IssuedBlock, NumberBlock};
 use app::domain::{DocId, UserId};
+use automerge::ChangeHash;
 
 #[derive(Default)]
 struct Stored {
     chunks: Vec<(u64, Vec<u8>)>,
     meta: Option<DocMeta>,
+    provenance: HashMap<ChangeHash, Provenance>,
 }
 
 /// Documents in a `HashMap` behind a mutex.
@@ -41,13 +44,21 @@ impl MemoryStore {
 }
 
 impl DocStore for MemoryStore {
-    fn append(&self, id: &DocId, chunk: &[u8], meta: &DocMeta) -> Result<u64, StoreError> {
+    fn append(&self, id: &DocId, chunk: &[u8], meta: &DocMeta, origin: &Origin) -> Result<u64, StoreError> {
         let seq = self.seq();
         let mut docs = self.docs.lock().unwrap_or_else(|e| e.into_inner());
         let d = docs.entry(id.clone()).or_default();
         d.chunks.push((seq, chunk.to_vec()));
         d.meta = Some(meta.clone());
+        for h in &origin.changes {
+            d.provenance.entry(*h).or_insert_with(|| origin.provenance());
+        }
         Ok(seq)
+    }
+
+    fn provenance(&self, id: &DocId) -> Result<Vec<(ChangeHash, Provenance)>, StoreError> {
+        let docs = self.docs.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(docs.get(id).map(|d| d.provenance.iter().map(|(h, p)| (*h, p.clone())).collect()).unwrap_or_default())
     }
 
     fn compact(&self, id: &DocId, snapshot: &[u8], upto_seq: u64) -> Result<(), StoreError> {

@@ -16,9 +16,11 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
-use super::{Chunks, DocKind, DocMeta, DocStore, Pending, StoreError};
+use super::{Chunks, DocKind, DocMeta, DocStore, Origin, Pending, StoreError};
+use app::domain::history::{Author, Provenance};
 use app::domain::ops::{IssuedBlock, NumberBlock};
-use app::domain::{DocId, RecordKind, StageId, UserId};
+use app::domain::{DocId, RecordKind, StageId, Timestamp, UserId};
+use automerge::ChangeHash;
 
 /// Migrations, applied in order once each (recorded in `docstore_migrations`).
 const MIGRATIONS: &[&str] = &[
@@ -57,6 +59,15 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE docs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;",
     // Each deal's stage (issue 11: a pipeline change may not strand deals; filled for older stores at open).
     "ALTER TABLE docs ADD COLUMN stage TEXT;",
+    // Provenance (issue 13): who sent each accepted change (`user` NULL: the relay itself) and when it
+    // arrived, written in the transaction that stores the change. Changes stored before have no row.
+    "CREATE TABLE doc_provenance (
+        doc TEXT NOT NULL,
+        change BLOB NOT NULL,
+        user TEXT,
+        received_at INTEGER NOT NULL,
+        PRIMARY KEY (doc, change)
+    ) WITHOUT ROWID;",
 ];
 
 /// How many queued writes one transaction takes at most.
@@ -68,6 +79,8 @@ enum Op {
         id: DocId,
         chunk: Vec<u8>,
         meta: DocMeta,
+        /// Boxed: most of the job's size otherwise, and compactions and reservations carry none.
+        origin: Box<Origin>,
         live: bool,
     },
     Compact {
@@ -164,9 +177,17 @@ fn commit_delay() -> Option<Duration> {
 
 fn run_op(tx: &rusqlite::Transaction<'_>, op: &Op) -> Result<u64, rusqlite::Error> {
     match op {
-        Op::Append { id, chunk, meta, .. } => {
+        Op::Append { id, chunk, meta, origin, .. } => {
             tx.execute("INSERT INTO doc_chunks (doc, data) VALUES (?1, ?2)", params![id.as_str(), chunk])?;
             let seq = tx.last_insert_rowid() as u64;
+            let mut prov = tx.prepare_cached(
+                "INSERT OR IGNORE INTO doc_provenance (doc, change, user, received_at) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            let user = origin.author.user().map(|u| u.as_str());
+            for h in &origin.changes {
+                prov.execute(params![id.as_str(), h.as_ref(), user, origin.received_at.millis()])?;
+            }
+            drop(prov);
             tx.execute(
                 "INSERT INTO docs (id, kind, record, record_kind, owner, customer, user, number, archived, stage)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -323,23 +344,53 @@ fn meta_from_row(row: &rusqlite::Row<'_>) -> Result<(String, DocMeta), rusqlite:
 }
 
 impl DocStore for SqliteStore {
-    fn append(&self, id: &DocId, chunk: &[u8], meta: &DocMeta) -> Result<u64, StoreError> {
-        self.submit(Op::Append { id: id.clone(), chunk: chunk.to_vec(), meta: meta.clone(), live: false })
+    fn append(&self, id: &DocId, chunk: &[u8], meta: &DocMeta, origin: &Origin) -> Result<u64, StoreError> {
+        let op = Op::Append {
+            id: id.clone(),
+            chunk: chunk.to_vec(),
+            meta: meta.clone(),
+            origin: Box::new(origin.clone()),
+            live: false,
+        };
+        self.submit(op)
     }
 
-    fn append_batch(&self, items: &[(DocId, Vec<u8>, DocMeta)]) -> Result<Vec<u64>, StoreError> {
+    fn append_batch(&self, items: &[(DocId, Vec<u8>, DocMeta, Origin)]) -> Result<Vec<u64>, StoreError> {
         // Queue everything first so the writer commits them in a few large transactions.
         let answers: Vec<_> = items
             .iter()
-            .map(|(id, chunk, meta)| {
-                self.queue(Op::Append { id: id.clone(), chunk: chunk.clone(), meta: meta.clone(), live: false })
+            .map(|(id, chunk, meta, origin)| {
+                self.queue(Op::Append {
+                    id: id.clone(),
+                    chunk: chunk.clone(),
+                    meta: meta.clone(),
+                    origin: Box::new(origin.clone()),
+                    live: false,
+                })
             })
             .collect();
         answers.into_iter().map(|a| answer_of(a.blocking_recv())).collect()
     }
 
-    fn submit_append(&self, id: DocId, chunk: Vec<u8>, meta: DocMeta) -> Pending {
-        Pending::Queued(self.queue(Op::Append { id, chunk, meta, live: true }))
+    fn submit_append(&self, id: DocId, chunk: Vec<u8>, meta: DocMeta, origin: Origin) -> Pending {
+        Pending::Queued(self.queue(Op::Append { id, chunk, meta, origin: Box::new(origin), live: true }))
+    }
+
+    fn provenance(&self, id: &DocId) -> Result<Vec<(ChangeHash, Provenance)>, StoreError> {
+        let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stmt = conn.prepare_cached("SELECT change, user, received_at FROM doc_provenance WHERE doc = ?1")?;
+        let rows = stmt.query_map([id.as_str()], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (hash, user, at) = row?;
+            let hash = ChangeHash::try_from(hash.as_slice())
+                .map_err(|e| StoreError::Corrupt { id: id.to_string(), reason: format!("provenance: {e}") })?;
+            let author = user.map_or(Author::Relay, |u| Author::User(UserId::new(u)));
+            out.push((hash, Provenance { author, received_at: Timestamp::from_millis(at) }));
+        }
+        Ok(out)
     }
 
     fn compact(&self, id: &DocId, snapshot: &[u8], upto_seq: u64) -> Result<(), StoreError> {

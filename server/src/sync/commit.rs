@@ -20,7 +20,7 @@ use app::domain::{Directory, DocId};
 
 use super::slot::Slot;
 use super::{blocking, ConnId, Hub, SyncError};
-use crate::docstore::{DocMeta, Pending, StoreError};
+use crate::docstore::{DocMeta, Origin, Pending, StoreError};
 
 /// A change queued for the store, waiting to become durable.
 pub(super) struct Commit {
@@ -28,20 +28,29 @@ pub(super) struct Commit {
     conn: ConnId,
     chunk: Vec<u8>,
     meta: DocMeta,
+    /// Who sent its changes (stored with them; kept for a retry).
+    origin: Origin,
     /// Its metadata differs from what was stored before: indexes need updating once it is durable.
     meta_changed: bool,
 }
 
 impl Hub {
     /// Appends a chunk and waits until it is durable (relay-made documents; not the live-edit path).
-    pub(super) async fn append(&self, id: &DocId, chunk: Vec<u8>, meta: DocMeta) -> Result<u64, SyncError> {
+    pub(super) async fn append(
+        &self,
+        id: &DocId,
+        chunk: Vec<u8>,
+        meta: DocMeta,
+        origin: Origin,
+    ) -> Result<u64, SyncError> {
         let store = self.inner.store.clone();
         let id = id.clone();
-        Ok(blocking(move || store.append(&id, &chunk, &meta)).await??)
+        Ok(blocking(move || store.append(&id, &chunk, &meta, &origin)).await??)
     }
 
     /// Queues `conn`'s accepted change for the store (never waits on the disk) and marks the connection as
     /// not acknowledged until [`Hub::finish_commit`] has seen it durable.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn queue_commit(
         &self,
         id: &DocId,
@@ -49,6 +58,7 @@ impl Hub {
         conn: ConnId,
         chunk: Vec<u8>,
         meta: DocMeta,
+        origin: Origin,
         meta_changed: bool,
     ) -> Commit {
         if let Some(p) = slot.peers.get_mut(&conn) {
@@ -56,8 +66,8 @@ impl Hub {
         }
         slot.inflight += 1;
         self.inner.commits.fetch_add(1, Ordering::Relaxed);
-        let pending = self.inner.store.submit_append(id.clone(), chunk.clone(), meta.clone());
-        Commit { pending, conn, chunk, meta, meta_changed }
+        let pending = self.inner.store.submit_append(id.clone(), chunk.clone(), meta.clone(), origin.clone());
+        Commit { pending, conn, chunk, meta, origin, meta_changed }
     }
 
     /// Waits until the change is durable (retrying a failed commit with back-off until it succeeds or the
@@ -84,7 +94,8 @@ impl Hub {
                     if let Some(m) = self.cat().metas.get(&id) {
                         c.meta = m.clone();
                     }
-                    c.pending = self.inner.store.submit_append(id.clone(), c.chunk.clone(), c.meta.clone());
+                    c.pending =
+                        self.inner.store.submit_append(id.clone(), c.chunk.clone(), c.meta.clone(), c.origin.clone());
                 }
             }
         };

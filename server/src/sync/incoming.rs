@@ -11,7 +11,8 @@ use automerge::Automerge;
 
 use super::slot::{PeerDoc, Slot};
 use super::{gate, ConnId, Hub, Refused};
-use crate::docstore::DocMeta;
+use crate::docstore::{DocMeta, Origin};
+use app::domain::history::Author;
 
 /// Handling one message for longer than this is logged on target `crm_stall`.
 pub(super) const STALL: Duration = Duration::from_millis(10);
@@ -25,7 +26,7 @@ enum Applied {
     /// Nothing new was stored (answered, held back, or refused with an error).
     Nothing,
     /// The gate passed: the change is in memory; it must be queued for the store and forwarded.
-    Accepted { chunk: Vec<u8>, meta: Box<DocMeta>, meta_changed: bool },
+    Accepted { chunk: Vec<u8>, meta: Box<DocMeta>, meta_changed: bool, changes: Vec<automerge::ChangeHash> },
 }
 
 impl Hub {
@@ -79,9 +80,11 @@ impl Hub {
         let t_load = t0.elapsed();
         let applied = self.apply(conn, user, &id, exists, &mut slot, sync_msg, request);
         let t_apply = t0.elapsed();
-        if let Applied::Accepted { chunk, meta, meta_changed } = applied {
+        if let Applied::Accepted { chunk, meta, meta_changed, changes } = applied {
+            // The session's user, never the actor id in the changes (which the client chose).
+            let origin = Origin::now(Author::User(user.clone()), changes);
             // Queue first (the disk starts at once), then forward: neither waits for the other.
-            let commit = self.queue_commit(&id, &mut slot, conn, chunk, *meta, meta_changed);
+            let commit = self.queue_commit(&id, &mut slot, conn, chunk, *meta, origin, meta_changed);
             self.fan_out(&id, &mut slot, Some(conn));
             drop(slot);
             let hub = self.clone();
@@ -174,7 +177,8 @@ impl Hub {
                         cat.set_meta(id, meta.clone());
                         drop(cat);
                         // The caller queues the commit, which holds this connection's answer back.
-                        return Applied::Accepted { chunk, meta: Box::new(meta), meta_changed };
+                        let changes = new.iter().map(|c| c.hash()).collect();
+                        return Applied::Accepted { chunk, meta: Box::new(meta), meta_changed, changes };
                     }
                 }
             }

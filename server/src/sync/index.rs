@@ -13,7 +13,7 @@ use automerge::{Automerge, ReadDoc, ROOT};
 
 use super::catalog::IndexEntry;
 use super::{Hub, SyncError};
-use crate::docstore::DocMeta;
+use crate::docstore::{DocMeta, Origin};
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -45,7 +45,8 @@ impl Hub {
         }
         let chunk = if exists { doc.save_after(&before) } else { doc.save() };
         let meta = DocMeta::read(doc);
-        match self.append(id, chunk, meta.clone()).await {
+        let origin = Origin::relay(doc.get_changes_meta(&before).iter().map(|c| c.hash).collect());
+        match self.append(id, chunk, meta.clone(), origin).await {
             Ok(seq) => {
                 slot.last_seq = seq;
                 slot.chunks += 1;

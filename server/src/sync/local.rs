@@ -10,7 +10,8 @@ use app::domain::{DocId, UserId};
 use automerge::Automerge;
 
 use super::{gate, Hub, Refused, SyncError};
-use crate::docstore::DocMeta;
+use crate::docstore::{DocMeta, Origin};
+use app::domain::history::Author;
 
 /// Why a user's write was not stored.
 #[derive(Debug, thiserror::Error)]
@@ -98,7 +99,10 @@ impl Hub {
             }
         };
         let chunk = if exists { fork.save_after(&before) } else { fork.save() };
-        let seq = match self.append(id, chunk, meta.clone()).await {
+        // Recorded for the signed-in user: whichever actor the merged changes carry.
+        let origin =
+            Origin::now(Author::User(user.clone()), fork.get_changes_meta(&before).iter().map(|c| c.hash).collect());
+        let seq = match self.append(id, chunk, meta.clone(), origin).await {
             Ok(seq) => seq,
             Err(e) => {
                 // Memory must not run ahead of the store.

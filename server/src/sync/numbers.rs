@@ -122,7 +122,7 @@ mod tests {
         let mut d = AutoCommit::new();
         init_record(&mut d, &c).unwrap();
         let doc = d.document().clone();
-        store.append(&id, &doc.save(), &DocMeta::read(&doc)).unwrap();
+        store.append(&id, &doc.save(), &DocMeta::read(&doc), &crate::docstore::Origin::relay(vec![])).unwrap();
         id
     }
 

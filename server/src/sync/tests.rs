@@ -95,7 +95,7 @@ async fn start_on(store: Arc<dyn DocStore>, cfg: HubConfig) -> (Hub, String, Vec
         docs.push((a, ad));
         docs.push((b, bd));
     }
-    hub.create_docs(docs).await.unwrap();
+    hub.create_docs(docs, app::domain::history::Author::Relay).await.unwrap();
     let h = hub.clone();
     let app = axum::Router::new().route(
         "/sync",

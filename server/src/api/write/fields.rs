@@ -99,7 +99,7 @@ pub fn companion_doc<C: Companion>(
 ) -> Result<Automerge, WriteError> {
     let mut doc = edit(current)?;
     match current {
-        Some(_) => docs::write_companion(&mut doc, value),
+        Some(_) => docs::write_companion_at(&mut doc, value, now),
         None => docs::init_companion(&mut doc, record, now, by, value),
     }
     .map_err(WriteError::domain)?;

@@ -11,11 +11,11 @@ use automerge::{Automerge, ChangeHash, ReadDoc, ROOT};
 use tokio::sync::oneshot;
 
 use super::{client, start_on, text, T};
-use crate::docstore::{Chunks, DocMeta, DocStore, MemoryStore, Pending, StoreError};
+use crate::docstore::{Chunks, DocMeta, DocStore, MemoryStore, Origin, Pending, StoreError};
 use crate::sync::HubConfig;
 use crate::testing::{Fetched, SyncClient};
 
-type Held = (DocId, Vec<u8>, DocMeta, oneshot::Sender<Result<u64, String>>);
+type Held = (DocId, Vec<u8>, DocMeta, Origin, oneshot::Sender<Result<u64, String>>);
 
 /// A [`MemoryStore`] whose live commits (`submit_append`) wait in a queue while `hold` is on.
 #[derive(Default)]
@@ -36,12 +36,12 @@ impl GatedStore {
     /// Commits (or fails) everything held, in order.
     fn release(&self) {
         let held: Vec<Held> = std::mem::take(&mut *self.held.lock().unwrap());
-        for (id, chunk, meta, reply) in held {
+        for (id, chunk, meta, origin, reply) in held {
             let r = if self.fail.load(Ordering::SeqCst) > 0 {
                 self.fail.fetch_sub(1, Ordering::SeqCst);
                 Err("disk full (test)".to_string())
             } else {
-                self.inner.append(&id, &chunk, &meta).map_err(|e| e.to_string())
+                self.inner.append(&id, &chunk, &meta, &origin).map_err(|e| e.to_string())
             };
             let _ = reply.send(r);
         }
@@ -57,20 +57,23 @@ impl GatedStore {
 }
 
 impl DocStore for GatedStore {
-    fn append(&self, id: &DocId, chunk: &[u8], meta: &DocMeta) -> Result<u64, StoreError> {
-        self.inner.append(id, chunk, meta)
+    fn append(&self, id: &DocId, chunk: &[u8], meta: &DocMeta, origin: &Origin) -> Result<u64, StoreError> {
+        self.inner.append(id, chunk, meta, origin)
     }
-    fn submit_append(&self, id: DocId, chunk: Vec<u8>, meta: DocMeta) -> Pending {
+    fn submit_append(&self, id: DocId, chunk: Vec<u8>, meta: DocMeta, origin: Origin) -> Pending {
         self.submitted.fetch_add(1, Ordering::SeqCst);
         if !*self.hold.lock().unwrap() {
-            return Pending::Done(self.inner.append(&id, &chunk, &meta));
+            return Pending::Done(self.inner.append(&id, &chunk, &meta, &origin));
         }
         let (tx, rx) = oneshot::channel();
-        self.held.lock().unwrap().push((id, chunk, meta, tx));
+        self.held.lock().unwrap().push((id, chunk, meta, origin, tx));
         Pending::Queued(rx)
     }
     fn compact(&self, id: &DocId, snapshot: &[u8], upto_seq: u64) -> Result<(), StoreError> {
         self.inner.compact(id, snapshot, upto_seq)
+    }
+    fn provenance(&self, id: &DocId) -> Result<Vec<(ChangeHash, app::domain::history::Provenance)>, StoreError> {
+        self.inner.provenance(id)
     }
     fn load(&self, id: &DocId) -> Result<Option<Chunks>, StoreError> {
         self.inner.load(id)
