@@ -10,6 +10,7 @@
 //! - `api/numbers.rs`: `POST /api/v1/numbers`: blocks of record numbers from the company's counter.
 //! - `api/write.rs`: `POST /api/v1/{kind}`, `PATCH /api/v1/{kind}/{id}`: writes through the sync write gate.
 //! - `api/archive.rs`: `POST /api/v1/{kind}/{id}/archive` and `/restore`.
+//! - `api/erase.rs`: `POST /api/v1/{leads|contacts}/{id}/erase`: an admin erases a person's data.
 //! - `api/data_export.rs`: `GET /api/v1/exports/{id}/archive`: an approved export as JSON + Automerge files (zip).
 //! - `api/reports.rs`: `GET /api/v1/reports/{name}`: the dashboard's figures (JSON or CSV).
 //! - `api/relationship_rules.rs`: `GET/PUT /api/v1/settings/relationship`: churn rules, visit intervals, tiers.
@@ -18,6 +19,7 @@ pub mod admin;
 pub mod archive;
 pub mod audit;
 pub mod data_export;
+pub mod erase;
 pub mod exports;
 pub mod import;
 pub mod numbers;
@@ -44,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(numbers::router())
         .merge(write::router())
         .merge(archive::router())
+        .merge(erase::router())
         .merge(reports::router())
         .merge(data_export::router())
         .merge(relationship_rules::router())

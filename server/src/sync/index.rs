@@ -143,9 +143,18 @@ impl Hub {
     /// of the records that follow it) changed, and stop sending it to connections that lost it.
     pub(crate) async fn after_meta_change(&self, id: &DocId) -> Result<(), SyncError> {
         let affected = self.cat().affected_by(id);
+        self.update_indexes(&affected).await?;
+        self.revoke(&affected).await;
+        // An erasure mark accepted (from the erase endpoint or an admin's own client): the data goes now.
+        self.drop_erased_pii(id).await?;
+        Ok(())
+    }
+
+    /// Writes the index changes `docs` imply (added where now readable, removed where no longer or gone).
+    pub(crate) async fn update_indexes(&self, docs: &[DocId]) -> Result<(), SyncError> {
         {
             let _guard = self.inner.index_lock.lock().await;
-            let diffs = self.cat().index_diff(&affected);
+            let diffs = self.cat().index_diff(docs);
             for (user, add, remove) in diffs {
                 self.write_index(&user, &add, &remove).await?;
                 let mut cat = self.cat_mut();
@@ -158,7 +167,6 @@ impl Hub {
                 }
             }
         }
-        self.revoke(&affected).await;
         Ok(())
     }
 

@@ -72,6 +72,9 @@ impl DocStore for GatedStore {
     fn compact(&self, id: &DocId, snapshot: &[u8], upto_seq: u64) -> Result<(), StoreError> {
         self.inner.compact(id, snapshot, upto_seq)
     }
+    fn delete(&self, id: &DocId) -> Result<(), StoreError> {
+        self.inner.delete(id)
+    }
     fn load(&self, id: &DocId) -> Result<Option<Chunks>, StoreError> {
         self.inner.load(id)
     }
