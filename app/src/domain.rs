@@ -56,8 +56,8 @@ pub use directory::{ChurnRules, Directory, Team, User};
 pub use error::DomainError;
 pub use ids::{DocId, FieldId, StageId, TeamId, UserId};
 pub use policy::{
-    access, companion_groups, may_assign, may_write_directory, Access, FieldGroup, LinkedRecord, Perm, Policy,
-    RecordMeta, RoleRules, Rule, Scope,
+    access, companion_groups, may_assign, may_erase_pii, may_write_directory, Access, FieldGroup, LinkedRecord, Perm,
+    Policy, RecordMeta, RoleRules, Rule, Scope,
 };
 pub use record_kind::RecordKind;
 pub use role::Role;

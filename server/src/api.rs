@@ -12,6 +12,7 @@
 //! - `api/archive.rs`: `POST /api/v1/{kind}/{id}/archive` and `/restore`.
 //! - `api/history.rs`: `GET /api/v1/{kind}/{id}/history` and `/provenance`, `POST .../undo`; the loading
 //!   behind `GET /api/v1/{kind}/{id}?as_of=`.
+//! - `api/erase.rs`: `POST /api/v1/{leads|contacts}/{id}/erase`: an admin erases a person's data.
 //! - `api/data_export.rs`: `GET /api/v1/exports/{id}/archive`: an approved export as JSON + Automerge files (zip).
 //! - `api/reports.rs`: `GET /api/v1/reports/{name}`: the dashboard's figures (JSON or CSV).
 //! - `api/relationship_rules.rs`: `GET/PUT /api/v1/settings/relationship`: churn rules, visit intervals, tiers.
@@ -20,6 +21,7 @@ pub mod admin;
 pub mod archive;
 pub mod audit;
 pub mod data_export;
+pub mod erase;
 pub mod exports;
 pub mod history;
 pub mod import;
@@ -48,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(write::router())
         .merge(archive::router())
         .merge(history::router())
+        .merge(erase::router())
         .merge(reports::router())
         .merge(data_export::router())
         .merge(relationship_rules::router())

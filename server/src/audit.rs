@@ -43,6 +43,9 @@ pub enum AuditAction {
     SetupAdminCreated,
     /// A CSV import (dry run, refused for rejected rows, or written): `POST /api/v1/import`.
     Import,
+    /// An admin erased a lead's or contact's personal data (`POST /api/v1/{kind}/{id}/erase`). The entry
+    /// names the record, never the values erased.
+    ErasePii,
 }
 
 impl AuditAction {
@@ -69,6 +72,7 @@ impl AuditAction {
             AuditAction::ExportDownloaded => "export_downloaded",
             AuditAction::SetupAdminCreated => "setup_admin_created",
             AuditAction::Import => "import",
+            AuditAction::ErasePii => "erase_pii",
         }
     }
 }

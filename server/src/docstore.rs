@@ -137,7 +137,11 @@ pub trait DocStore: Send + Sync + 'static {
     /// more). Chunks appended after `upto_seq` are kept.
     fn compact(&self, id: &DocId, snapshot: &[u8], upto_seq: u64) -> Result<(), StoreError>;
 
-    /// The document's chunks, or `None` if it was never stored.
+    /// Removes a document for good: every chunk, its provenance and its metadata (erasure of personal data). Queued after
+    /// any append already submitted for it, and durable on return; removing a missing document does nothing.
+    fn delete(&self, id: &DocId) -> Result<(), StoreError>;
+
+    /// The document's chunks, or `None` if it was never stored (or was deleted).
     fn load(&self, id: &DocId) -> Result<Option<Chunks>, StoreError>;
 
     /// Every stored document with its metadata (read once at start; the hub keeps it in memory).
@@ -245,6 +249,14 @@ mod contract_tests {
         let prov = store.provenance(&id).unwrap();
         assert_eq!(prov.len(), 3);
         assert!(prov.iter().any(|(h, p)| *h == relay_change && p.author == Author::Relay));
+        // Deletion removes every chunk and the metadata; other documents stay.
+        let other = DocId::from_bytes([6; 16]);
+        let erased = DocMeta { pii_erased: true, ..DocMeta::read(&doc_with("contact", "rep1")) };
+        store.append(&other, &doc_with("contact", "rep1").save(), &erased, &Origin::relay(Vec::new())).unwrap();
+        store.delete(&id).unwrap();
+        assert!(store.load(&id).unwrap().is_none());
+        assert_eq!(store.list().unwrap(), vec![(other.clone(), erased)]);
+        store.delete(&id).unwrap();
         exercise_numbers(store);
     }
 
@@ -278,7 +290,7 @@ mod contract_tests {
             exercise(&store);
         }
         let store = open_sqlite(&dir).unwrap();
-        assert_eq!(store.list().unwrap().len(), 1);
+        assert_eq!(store.list().unwrap().len(), 1, "the deleted document stays deleted");
         assert_eq!(store.issued_numbers().unwrap().len(), 4);
         assert_eq!(store.reserve_numbers(&UserId::new("rep1"), "CUS", 2026, 0, 1).unwrap().first, 64);
         let _ = std::fs::remove_dir_all(&dir);

@@ -11,6 +11,7 @@
 //! - `sync/index.rs`: the per-user index documents and the directory document, written by the relay.
 //! - `sync/conn.rs`: one WebSocket connection: handshake, frame limits, bounded outbox.
 //! - `sync/local.rs`: writes made on the relay for a user (REST): the same gate, store and fan-out.
+//! - `sync/erase.rs`: an erased record's `pii` companion leaves the store, memory and every index.
 //! - `sync/route.rs`: `GET /sync`: authenticate (`AuthUser`), upgrade, serve.
 //!
 //! What must stay true: nothing is sent to a connection that its user may not read at that moment;
@@ -20,6 +21,7 @@
 mod catalog;
 mod commit;
 mod conn;
+mod erase;
 mod gate;
 mod incoming;
 mod index;
@@ -182,6 +184,7 @@ impl Hub {
         };
         hub.init_directory().await?;
         hub.recompute_indexes().await?;
+        hub.finish_erasures().await?;
         Ok(hub)
     }
 

@@ -13,7 +13,9 @@
 //! record's) and, for a record, an owner the writer may
 //! assign; a companion names its record, and its id is `record.companion(group)`; the state after must
 //! pass the schema (stages known to the directory, no negative amounts, custom fields valid, ...); a directory
-//! change may not strand deals in a stage it removes or whose winning it flips.
+//! change may not strand deals in a stage it removes or whose winning it flips; the erasure mark
+//! (`pii_erased`) is set only by an admin naming themself and never changes, and the `pii` companion of a
+//! marked record is never written again (`ops::erase`).
 
 use automerge::{ScalarValue, Value, ROOT};
 use autosurgeon::ReadDoc;
@@ -31,8 +33,9 @@ pub enum DocRole {
     /// A main record document (new or existing). `customer_owner` is the maintainer of the customer it
     /// links to, as the relay knows it before the change.
     Main { customer_owner: Option<UserId> },
-    /// A companion document of the record `record`, whose current policy metadata is `meta`.
-    Companion { record: DocId, meta: RecordMeta },
+    /// A companion document of the record `record`, whose current policy metadata is `meta`. `pii_erased`:
+    /// the record carries the erasure mark (`ops::erase`), so its `pii` companion may never be written again.
+    Companion { record: DocId, meta: RecordMeta, pii_erased: bool },
     /// The team directory, with how many deals each stage has now (a change may not strand them:
     /// `stage::pipeline::check_pipeline`).
     Directory { deals_per_stage: super::pipeline::StagesInUse },
@@ -76,7 +79,9 @@ pub fn check_write<D: ReadDoc>(
         DocRole::Index => Err(DomainError::refused("", "index documents are written only by the relay")),
         DocRole::Directory { deals_per_stage } => check_directory(user, dir, deals_per_stage, before, after),
         DocRole::Main { customer_owner } => check_main(user, dir, customer_owner.as_ref(), before, after),
-        DocRole::Companion { record, meta } => check_companion(user, dir, doc_id, record, meta, before, after),
+        DocRole::Companion { record, meta, pii_erased } => {
+            check_companion(user, dir, doc_id, (record, meta, *pii_erased), before, after)
+        }
     }
 }
 
@@ -146,9 +151,10 @@ fn check_main<D: ReadDoc>(
                 user,
                 dir,
                 &old,
-                read_archived(before)?.as_ref(),
-                read_archived(after)?.as_ref(),
+                read_mark::<super::ops::Archived, _>(before, "archived")?.as_ref(),
+                read_mark::<super::ops::Archived, _>(after, "archived")?.as_ref(),
             )?;
+            check_erased_mark(user, dir, kind, Some(before), after)?;
         }
         None => {
             let DocKind::Record(kind) = check_new_head(user, after)? else {
@@ -158,31 +164,51 @@ fn check_main<D: ReadDoc>(
             if !may_assign(user, dir, kind, None, new.owner.as_ref(), true) {
                 return Err(DomainError::refused("owner", "a new record needs an owner you may assign"));
             }
+            check_erased_mark(user, dir, kind, None, after)?;
         }
     }
     validate_record_change(before, after, dir).map_err(refusal)?;
     Ok(())
 }
 
-/// A main record document's archive mark (`archived`; absent or null: not archived).
-fn read_archived<D: ReadDoc>(doc: &D) -> Result<Option<super::ops::Archived>, DomainError> {
-    match doc.get(&ROOT, "archived").map_err(|e| DomainError::refused("archived", e.to_string()))? {
+/// A main record document's mark under `key` (`archived`, `pii_erased`; absent or null: not set).
+fn read_mark<T: autosurgeon::Hydrate, D: ReadDoc>(doc: &D, key: &str) -> Result<Option<T>, DomainError> {
+    match doc.get(&ROOT, key).map_err(|e| DomainError::refused(key, e.to_string()))? {
         None => Ok(None),
         Some((Value::Scalar(s), _)) if matches!(s.as_ref(), ScalarValue::Null) => Ok(None),
-        Some(_) => autosurgeon::hydrate_prop(doc, &ROOT, "archived")
-            .map_err(|e| DomainError::refused("archived", format!("not an archive mark: {e}"))),
+        Some(_) => autosurgeon::hydrate_prop(doc, &ROOT, key)
+            .map_err(|e| DomainError::refused(key, format!("not a {key} mark: {e}"))),
     }
+}
+
+/// The erasure mark's rule (`ops::erase`): set only by an admin naming themself, then never changed.
+fn check_erased_mark<D: ReadDoc>(
+    user: &UserId,
+    dir: &Directory,
+    kind: super::RecordKind,
+    before: Option<&D>,
+    after: &D,
+) -> Result<(), DomainError> {
+    let old = before.map(|b| read_mark::<super::ops::PiiErased, _>(b, "pii_erased")).transpose()?.flatten();
+    let new = read_mark::<super::ops::PiiErased, _>(after, "pii_erased")?;
+    super::ops::check_pii_erased_change(user, dir, kind, old.as_ref(), new.as_ref())
 }
 
 fn check_companion<D: ReadDoc>(
     user: &UserId,
     dir: &Directory,
     doc_id: &DocId,
-    record: &DocId,
-    meta: &RecordMeta,
+    (record, meta, pii_erased): (&DocId, &RecordMeta, bool),
     before: Option<&D>,
     after: &D,
 ) -> Result<(), DomainError> {
+    // Before anything else: an erased record's personal data never comes back, new or replayed.
+    if pii_erased && doc_id == &record.companion(super::FieldGroup::Pii) {
+        return Err(DomainError::refused(
+            "pii",
+            format!("the personal data of this {} was erased and may not be written again", meta.kind.as_str()),
+        ));
+    }
     match before {
         Some(before) => immutable_unchanged(before, after)?,
         None => {

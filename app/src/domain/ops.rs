@@ -9,10 +9,12 @@
 //! - `churn`: churn warnings for a customer.
 //! - `risk`: which stage moves ask for a confirmation (winning, skipping stages).
 //! - `archive`: archive and restore a record (who may, and the gate's rule).
+//! - `erase`: the permanent mark of a lead's or contact's erased personal data (the gate's rule).
 
 mod archive;
 mod churn;
 mod convert;
+mod erase;
 mod followups;
 mod number;
 mod pipeline;
@@ -24,6 +26,7 @@ pub use convert::{
     convert_lead, customer_matches, Conversion, ConversionIds, ConvertOutcome, ConvertRequest, CustomerChoice,
     CustomerMatch,
 };
+pub use erase::{check_pii_erased_change, mark_pii_erased, Erasable, PiiErased};
 pub use followups::{
     deal_timeline, follow_ups, log_activity, split_kind_prefix, FollowUpDue, FollowUpSource, FollowUps, TimelineEntry,
 };

@@ -328,6 +328,14 @@ fn perm_for_kind(rules: &RoleRules, kind: RecordKind, user: &UserId, dir: &Direc
     perm(kind_rule(rules, kind), user, dir, meta)
 }
 
+/// May `user` erase the personal data (the `pii` companion) of a record of this kind? Only active admins, and
+/// only kinds that have a `pii` group (leads, contacts). Erasure is for requests under privacy law, not for
+/// tidying: it removes the data from the relay and every device for good (ARCHITECTURE.md §3, "Erasure").
+pub fn may_erase_pii(user: &UserId, dir: &Directory, kind: RecordKind) -> bool {
+    companion_groups(kind).contains(&FieldGroup::Pii)
+        && dir.user(user).is_some_and(|u| !u.disabled && u.role == Role::Admin)
+}
+
 /// May `user` write the directory document? Only admins.
 pub fn may_write_directory(user: &UserId, dir: &Directory) -> bool {
     dir.user(user).is_some_and(|u| !u.disabled && u.role == Role::Admin)

@@ -287,6 +287,13 @@ strings! {
     ArchivedChip => "Archived", "已归档";
     ShowArchived => "Archived only", "仅看已归档";
     ArchiveHint => "Archived records leave lists, the board and search. The owner's manager or an admin can restore them.", "归档后记录不再出现在列表、看板和搜索中。负责人的经理或管理员可以恢复。";
+    // Erasure of personal data (helper "erase", issue 10).
+    ErasePii => "Erase personal data", "删除个人信息";
+    ErasePiiTitle => "Erase the personal data of “{record}”?", "删除“{record}”的个人信息？";
+    ErasePiiDetail => "The phone number and email are removed from the server now and from every device at its next sync. This cannot be undone: nobody can enter them for this record again. The erasure is logged, without the data.", "电话和邮箱将立即从服务器删除，并在每台设备下次同步时删除。此操作无法撤销：此后任何人都不能再为该记录录入这些信息。删除操作会记入审计日志（不含被删除的内容）。";
+    ErasePiiDone => "Personal data erased on {date} by {name}", "个人信息已于 {date} 由 {name} 删除";
+    ErasePiiFailed => "Personal data not erased: {reason}", "个人信息未删除：{reason}";
+    AuditErasePii => "Personal data erased", "删除个人信息";
     // ----- people: first run, profile, people, audit (task people) -----
     Profile => "Profile", "个人资料";
     Role => "Role", "角色";

@@ -37,8 +37,8 @@ use crate::{
 pub(crate) use kinds::{Ctx, Write};
 
 /// Paths of a gate refusal that mean "not allowed" (403) rather than "not valid" (422): the whole record,
-/// its owner, its archive mark, a restricted group, or the writer named in a new document.
-const PERMISSION_PATHS: [&str; 7] = ["", "owner", "archived", "money", "pii", "service", "created_by"];
+/// its owner, its archive or erasure mark, a restricted group, or the writer named in a new document.
+const PERMISSION_PATHS: [&str; 8] = ["", "owner", "archived", "pii_erased", "money", "pii", "service", "created_by"];
 
 /// Why a write was not made.
 #[derive(Debug)]

@@ -70,6 +70,11 @@ impl DocStore for MemoryStore {
         Ok(())
     }
 
+    fn delete(&self, id: &DocId) -> Result<(), StoreError> {
+        self.docs.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+        Ok(())
+    }
+
     fn load(&self, id: &DocId) -> Result<Option<Chunks>, StoreError> {
         let docs = self.docs.lock().unwrap_or_else(|e| e.into_inner());
         Ok(docs.get(id).map(|d| Chunks {

@@ -24,6 +24,9 @@ pub struct DocMeta {
     pub archived: bool,
     /// Opportunities: the stage (`stage`), so a pipeline change that would strand deals is refused.
     pub stage: Option<StageId>,
+    /// Leads and contacts: the erasure mark is set (`pii_erased`), so the write gate refuses their `pii`
+    /// companion and the hub removes it.
+    pub pii_erased: bool,
 }
 
 impl DocMeta {
@@ -38,6 +41,7 @@ impl DocMeta {
             number: None,
             archived: false,
             stage: None,
+            pii_erased: false,
         }
     }
 
@@ -49,6 +53,10 @@ impl DocMeta {
         let text = |key: &str| -> Option<String> { app::domain::docs::get_str(doc, key).ok().flatten() };
         let kind = text("kind").and_then(|k| DocKind::parse(&k).ok());
         let id = |key: &str| text(key).and_then(|s| DocId::parse(&s).ok());
+        // A mark (`archived`, `pii_erased`) is a map; absent or null means unset.
+        let has_mark = |key: &str| {
+            matches!(automerge::ReadDoc::get(doc, automerge::ROOT, key), Ok(Some((automerge::Value::Object(_), _))))
+        };
         DocMeta {
             kind,
             record: id("record"),
@@ -60,14 +68,13 @@ impl DocMeta {
                 Some(DocKind::Record(RecordKind::Opportunity | RecordKind::Customer)) => text("number"),
                 _ => None,
             },
-            archived: matches!(
-                automerge::ReadDoc::get(doc, automerge::ROOT, "archived"),
-                Ok(Some((automerge::Value::Object(_), _)))
-            ),
+            archived: has_mark("archived"),
             stage: match kind {
                 Some(DocKind::Record(RecordKind::Opportunity)) => text("stage").map(StageId::new),
                 _ => None,
             },
+            pii_erased: matches!(kind, Some(DocKind::Record(RecordKind::Lead | RecordKind::Contact)))
+                && has_mark("pii_erased"),
         }
     }
 }

@@ -68,6 +68,8 @@ const MIGRATIONS: &[&str] = &[
         received_at INTEGER NOT NULL,
         PRIMARY KEY (doc, change)
     ) WITHOUT ROWID;",
+    // Erasure of personal data (issue 10): leads and contacts whose `pii` companion was erased.
+    "ALTER TABLE docs ADD COLUMN pii_erased INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// How many queued writes one transaction takes at most.
@@ -87,6 +89,10 @@ enum Op {
         id: DocId,
         snapshot: Vec<u8>,
         upto_seq: u64,
+    },
+    /// Removes a document: its chunks and its metadata row.
+    Delete {
+        id: DocId,
     },
     /// Answers the first number of the block.
     Reserve {
@@ -137,6 +143,9 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let mut write_conn = Connection::open(path)?;
         configure(&write_conn)?;
+        // Deleted rows (an erased person's data, compacted chunks) are overwritten with zeros, not left in
+        // free pages of the file.
+        write_conn.pragma_update(None, "secure_delete", "ON")?;
         migrate(&mut write_conn)?;
         fill_numbers(&mut write_conn)?;
         let reader = Connection::open(path)?;
@@ -189,10 +198,11 @@ fn run_op(tx: &rusqlite::Transaction<'_>, op: &Op) -> Result<u64, rusqlite::Erro
             }
             drop(prov);
             tx.execute(
-                "INSERT INTO docs (id, kind, record, record_kind, owner, customer, user, number, archived, stage)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                "INSERT INTO docs (id, kind, record, record_kind, owner, customer, user, number, archived, stage,
+                   pii_erased)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (id) DO UPDATE SET kind = ?2, record = ?3, record_kind = ?4, owner = ?5,
-                   customer = ?6, user = ?7, number = ?8, archived = ?9, stage = ?10",
+                   customer = ?6, user = ?7, number = ?8, archived = ?9, stage = ?10, pii_erased = ?11",
                 params![
                     id.as_str(),
                     meta.kind.map_or("unknown", |k| k.as_str()),
@@ -204,6 +214,7 @@ fn run_op(tx: &rusqlite::Transaction<'_>, op: &Op) -> Result<u64, rusqlite::Erro
                     meta.number.as_deref(),
                     meta.archived,
                     meta.stage.as_ref().map(|s| s.as_str()),
+                    meta.pii_erased,
                 ],
             )?;
             Ok(seq)
@@ -237,6 +248,12 @@ fn run_op(tx: &rusqlite::Transaction<'_>, op: &Op) -> Result<u64, rusqlite::Erro
             )?;
             Ok(*upto_seq)
         }
+        Op::Delete { id } => {
+            tx.execute("DELETE FROM doc_chunks WHERE doc = ?1", [id.as_str()])?;
+            tx.execute("DELETE FROM doc_provenance WHERE doc = ?1", [id.as_str()])?;
+            tx.execute("DELETE FROM docs WHERE id = ?1", [id.as_str()])?;
+            Ok(0)
+        }
     }
 }
 
@@ -263,6 +280,13 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, delay: Option<Dura
         })();
         match batch {
             Ok(seqs) => {
+                if jobs.iter().any(|j| matches!(j.op, Op::Delete { .. })) {
+                    // Erased data must not linger in the write-ahead log either: copy the (zeroed, see
+                    // `secure_delete`) pages back and empty the log. Best effort: a reader may hold it.
+                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+                        tracing::warn!(error = %e, "checkpoint after a deletion failed");
+                    }
+                }
                 for (j, s) in jobs.into_iter().zip(seqs) {
                     let _ = j.reply.send(Ok(s));
                 }
@@ -327,6 +351,7 @@ fn meta_from_row(row: &rusqlite::Row<'_>) -> Result<(String, DocMeta), rusqlite:
     let number: Option<String> = row.get(7)?;
     let archived: bool = row.get(8)?;
     let stage: Option<String> = row.get(9)?;
+    let pii_erased: bool = row.get(10)?;
     Ok((
         id,
         DocMeta {
@@ -339,6 +364,7 @@ fn meta_from_row(row: &rusqlite::Row<'_>) -> Result<(String, DocMeta), rusqlite:
             number,
             archived,
             stage: stage.map(StageId::new),
+            pii_erased,
         },
     ))
 }
@@ -397,6 +423,10 @@ impl DocStore for SqliteStore {
         self.submit(Op::Compact { id: id.clone(), snapshot: snapshot.to_vec(), upto_seq }).map(|_| ())
     }
 
+    fn delete(&self, id: &DocId) -> Result<(), StoreError> {
+        self.submit(Op::Delete { id: id.clone() }).map(|_| ())
+    }
+
     fn load(&self, id: &DocId) -> Result<Option<Chunks>, StoreError> {
         let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
         let mut stmt = conn.prepare_cached("SELECT seq, data FROM doc_chunks WHERE doc = ?1 ORDER BY seq")?;
@@ -418,7 +448,8 @@ impl DocStore for SqliteStore {
     fn list(&self) -> Result<Vec<(DocId, DocMeta)>, StoreError> {
         let conn = self.reader.lock().unwrap_or_else(|e| e.into_inner());
         let mut stmt = conn.prepare(
-            "SELECT id, kind, record, record_kind, owner, customer, user, number, archived, stage FROM docs ORDER BY id",
+            "SELECT id, kind, record, record_kind, owner, customer, user, number, archived, stage, pii_erased
+             FROM docs ORDER BY id",
         )?;
         let rows = stmt.query_map([], meta_from_row)?;
         let mut out = Vec::new();

@@ -80,6 +80,12 @@ impl Catalog {
         self.metas.insert(id.clone(), meta);
     }
 
+    /// Forgets a document (deleted from the store). Only companions are ever deleted; they carry no customer
+    /// link or number, so no other table refers to them.
+    pub fn remove(&mut self, id: &DocId) {
+        self.metas.remove(id);
+    }
+
     /// The policy's view of a main record document (`customer_owner` looked up through its customer link).
     pub fn record_meta(&self, id: &DocId) -> Option<RecordMeta> {
         let meta = self.metas.get(id)?;

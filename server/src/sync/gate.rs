@@ -52,7 +52,8 @@ pub fn check_write(
             let Some(rec_meta) = cat.record_meta(&record) else {
                 return Err(Refused::new("record", "the record is not on the relay yet: sync it first"));
             };
-            DocRole::Companion { record, meta: rec_meta }
+            let pii_erased = cat.metas.get(&record).is_some_and(|m| m.pii_erased);
+            DocRole::Companion { record, meta: rec_meta, pii_erased }
         }
     };
     let before = exists.then_some(before);

@@ -144,7 +144,11 @@ impl Hub {
     /// of the records that follow it) changed, and stop sending it to connections that lost it.
     pub(crate) async fn after_meta_change(&self, id: &DocId) -> Result<(), SyncError> {
         let affected = self.cat().affected_by(id);
-        self.apply_index_changes(&affected, false).await
+        self.write_index_changes(&affected, false).await?;
+        self.revoke(&affected).await;
+        // An erasure mark accepted (from the erase endpoint or an admin's own client): the data goes now.
+        self.drop_erased_pii(id).await?;
+        Ok(())
     }
 
     /// [`Hub::after_meta_change`] for many documents at once (a bulk create): the indexes change by what
@@ -155,13 +159,22 @@ impl Hub {
             let set: BTreeSet<DocId> = ids.iter().flat_map(|id| cat.affected_by(id)).collect();
             set.into_iter().collect()
         };
-        self.apply_index_changes(&affected, true).await
+        self.write_index_changes(&affected, true).await?;
+        self.revoke(&affected).await;
+        Ok(())
     }
 
-    async fn apply_index_changes(&self, affected: &[DocId], bulk: bool) -> Result<(), SyncError> {
+    /// Writes the index changes `docs` imply (added where now readable, removed where no longer or gone).
+    pub(crate) async fn update_indexes(&self, docs: &[DocId]) -> Result<(), SyncError> {
+        self.write_index_changes(docs, false).await
+    }
+
+    /// The index changes over `docs`, written; `bulk`: computed per record from its candidates (many
+    /// documents), else per document and user.
+    async fn write_index_changes(&self, docs: &[DocId], bulk: bool) -> Result<(), SyncError> {
         {
             let _guard = self.inner.index_lock.lock().await;
-            let diffs = if bulk { self.cat().index_diff_bulk(affected) } else { self.cat().index_diff(affected) };
+            let diffs = if bulk { self.cat().index_diff_bulk(docs) } else { self.cat().index_diff(docs) };
             for (user, add, remove) in diffs {
                 self.write_index(&user, &add, &remove).await?;
                 let mut cat = self.cat_mut();
@@ -174,7 +187,6 @@ impl Hub {
                 }
             }
         }
-        self.revoke(affected).await;
         Ok(())
     }
 

@@ -299,4 +299,5 @@ async fn compaction_keeps_every_change() {
 }
 
 mod commit;
+mod erase;
 mod pipeline;

@@ -7,6 +7,7 @@ mod support;
 mod api_admin;
 mod api_auth;
 mod api_backup;
+mod api_erase;
 mod api_history;
 mod api_import;
 mod api_import_jobs;

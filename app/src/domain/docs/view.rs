@@ -180,6 +180,15 @@ impl RecordView {
         on_base!(self, b => b.archived.as_ref())
     }
 
+    /// The erasure mark of a lead's or contact's personal data (other kinds have none).
+    pub fn pii_erased(&self) -> Option<&crate::domain::ops::PiiErased> {
+        match self {
+            RecordView::Lead(v) => v.base.pii_erased.as_ref(),
+            RecordView::Contact(v) => v.base.pii_erased.as_ref(),
+            _ => None,
+        }
+    }
+
     pub fn team(&self) -> Option<&TeamId> {
         on_base!(self, b => b.team.as_ref())
     }

@@ -171,7 +171,7 @@ fn companions_need_group_write_and_must_match_their_record() {
     let record = rid();
     let id = record.companion(OpportunityMoney::GROUP);
     let m = meta(crate::domain::RecordKind::Opportunity, Some("rep1"), None);
-    let role = DocRole::Companion { record: record.clone(), meta: m.clone() };
+    let role = DocRole::Companion { record: record.clone(), meta: m.clone(), pii_erased: false };
     let money = OpportunityMoney {
         expected_amount: Some(Money::new(10_000, "CNY").unwrap()),
         win_probability: 10,
@@ -192,8 +192,11 @@ fn companions_need_group_write_and_must_match_their_record() {
     let wrong_record = money_doc(&other, "rep1", &money);
     refused_at(check_write::<AutoCommit>(&u("rep1"), &dir, &id, &role, None, &wrong_record), "record");
     // The record kind must match the record's.
-    let lead_role =
-        DocRole::Companion { record: record.clone(), meta: meta(crate::domain::RecordKind::Lead, Some("rep1"), None) };
+    let lead_role = DocRole::Companion {
+        record: record.clone(),
+        meta: meta(crate::domain::RecordKind::Lead, Some("rep1"), None),
+        pii_erased: false,
+    };
     refused_at(check_write::<AutoCommit>(&u("rep1"), &dir, &id, &lead_role, None, &new), "record_kind");
     // Edits: validated, immutable link.
     let mut before = new;
@@ -405,4 +408,69 @@ fn custom_fields_are_checked_for_what_a_change_touches() {
         check_write::<AutoCommit>(&u("rep1"), &now, &rid(), &main_role(), None, &created(&opp("rep1"))),
         "custom.contract",
     );
+}
+
+fn contact(owner: &str) -> crate::domain::Contact {
+    crate::domain::Contact::new("Ms Li", None, Some(u(owner)), &u(owner), NOW).unwrap()
+}
+
+#[test]
+fn the_erasure_mark_is_set_by_admins_only_and_never_changes() {
+    use crate::domain::ops::{mark_pii_erased, PiiErased};
+    use crate::domain::Contact;
+    let mut before = created(&contact("rep1"));
+    // The owner (who writes the contact) and their manager may not set it; an admin naming themself may.
+    for who in ["rep1", "manager"] {
+        let after = edited(&mut before, |c: &mut Contact| mark_pii_erased(c, &u(who), NOW).unwrap());
+        refused_at(check(who, &main_role(), &before, &after), "pii_erased");
+    }
+    let forged = edited(&mut before, |c: &mut Contact| mark_pii_erased(c, &u("manager"), NOW).unwrap());
+    refused_at(check("admin", &main_role(), &before, &forged), "pii_erased");
+    let mut erased = edited(&mut before, |c: &mut Contact| mark_pii_erased(c, &u("admin"), NOW).unwrap());
+    check("admin", &main_role(), &before, &erased).unwrap();
+    // Other edits keep it and pass; nobody (the admin included) changes or clears it.
+    let renamed = edited(&mut erased, |c: &mut Contact| c.title = "CTO".into());
+    check("rep1", &main_role(), &erased, &renamed).unwrap();
+    for who in ["rep1", "manager", "admin"] {
+        let cleared = edited(&mut erased, |c: &mut Contact| c.pii_erased = None);
+        refused_at(check(who, &main_role(), &erased, &cleared), "pii_erased");
+        let moved = edited(&mut erased, |c: &mut Contact| {
+            c.pii_erased = Some(PiiErased { at: NOW.plus_days(1), by: u("admin") })
+        });
+        refused_at(check(who, &main_role(), &erased, &moved), "pii_erased");
+    }
+    // A raw write of the key by a stock client is judged the same way.
+    let mut raw = erased.fork();
+    raw.put(automerge::ROOT, "pii_erased", automerge::ScalarValue::Null).unwrap();
+    raw.commit();
+    refused_at(check("admin", &main_role(), &erased, &raw), "pii_erased");
+    // A new record may not arrive marked by someone else.
+    let mut c = contact("rep1");
+    c.pii_erased = Some(PiiErased { at: NOW, by: u("rep1") });
+    refused_at(check_new("rep1", &main_role(), &created(&c)), "pii_erased");
+}
+
+#[test]
+fn an_erased_records_pii_is_never_written_again() {
+    use crate::domain::ContactPii;
+    let record = rid();
+    let id = record.companion(crate::domain::FieldGroup::Pii);
+    let m = meta(crate::domain::RecordKind::Contact, Some("rep1"), None);
+    let live = DocRole::Companion { record: record.clone(), meta: m.clone(), pii_erased: false };
+    let erased = DocRole::Companion { record: record.clone(), meta: m, pii_erased: true };
+    let pii = ContactPii { phone: "+86 138 0000 0000".into(), email: String::new() };
+    let mut doc = AutoCommit::new();
+    init_companion(&mut doc, &record, NOW, &u("rep1"), &pii).unwrap();
+    check_write::<AutoCommit>(&u("rep1"), &company(), &id, &live, None, &doc).unwrap();
+    // Re-created (the same genesis a stock client would replay), edited, or written by an admin: refused.
+    for who in ["rep1", "manager", "admin"] {
+        refused_at(check_write::<AutoCommit>(&u(who), &company(), &id, &erased, None, &doc), "pii");
+    }
+    let mut edit = doc.fork();
+    write_companion(&mut edit, &ContactPii { phone: String::new(), email: "li@example.com".into() }).unwrap();
+    refused_at(check_write(&u("rep1"), &company(), &id, &erased, Some(&doc), &edit), "pii");
+    // An empty companion (no values at all) is refused too: nothing of it comes back.
+    let mut empty = AutoCommit::new();
+    init_companion(&mut empty, &record, NOW, &u("admin"), &ContactPii::default()).unwrap();
+    refused_at(check_write::<AutoCommit>(&u("admin"), &company(), &id, &erased, None, &empty), "pii");
 }

@@ -34,6 +34,10 @@ pub struct Contact {
     #[autosurgeon(missing = "Default::default")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived: Option<crate::domain::ops::Archived>,
+    /// Set once an admin erased the `pii` companion; never changes after (see `ops::erase`).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pii_erased: Option<crate::domain::ops::PiiErased>,
 }
 
 /// A contact's `pii` companion.
@@ -66,6 +70,7 @@ impl Contact {
             notes: LongText::default(),
             custom: BTreeMap::new(),
             archived: None,
+            pii_erased: None,
         })
     }
 }

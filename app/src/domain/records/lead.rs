@@ -66,6 +66,10 @@ pub struct Lead {
     #[autosurgeon(missing = "Default::default")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived: Option<crate::domain::ops::Archived>,
+    /// Set once an admin erased the `pii` companion; never changes after (see `ops::erase`).
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pii_erased: Option<crate::domain::ops::PiiErased>,
 }
 
 /// A lead's `pii` companion: how to reach the person.
@@ -97,6 +101,7 @@ impl Lead {
             notes: LongText::default(),
             custom: BTreeMap::new(),
             archived: None,
+            pii_erased: None,
         })
     }
 }

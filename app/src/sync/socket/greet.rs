@@ -93,6 +93,9 @@ pub(super) async fn begin_all(core: &Rc<Core>) -> Result<(), StoreError> {
     // first paint does not need). Documents that left it while we were away are deleted now.
     let diff = rep.apply_index(&session.index_doc).await?;
     core.publish_remote(diff.touched_records);
+    if !diff.removed.is_empty() {
+        core.maybe_repack(0); // as in `receive::on_doc_changed`: what left must not linger in packed views
+    }
     let metas: HashMap<DocId, DocMeta> = rep.storage().all_meta().await?.into_iter().collect();
     for id in [&session.index_doc, &session.directory_doc] {
         greet(core, id, greeting_for(metas.get(id))).await?;

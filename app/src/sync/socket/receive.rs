@@ -231,6 +231,11 @@ pub(super) async fn on_doc_changed(core: &Rc<Core>, id: &DocId) -> Result<(), St
             core.net.borrow_mut().unsynced.remove(removed);
         }
         core.publish_remote(diff.touched_records);
+        if !diff.removed.is_empty() {
+            // Packed views still hold what left (an erased phone number, a record no longer ours): pack again
+            // now rather than when enough views changed, so it does not linger on the device.
+            core.maybe_repack(0);
+        }
         let index = rep.index();
         let mut added = diff.added;
         record_order(&mut added, &index, &Default::default());

@@ -32,7 +32,7 @@ struct Page {
 }
 
 /// The actions the relay logs, with their names (an action this list lacks shows as its code).
-const ACTIONS: [(&str, K); 21] = [
+const ACTIONS: [(&str, K); 22] = [
     ("login_ok", K::AuditLoginOk),
     ("login_failed", K::AuditLoginFailed),
     ("login_rate_limited", K::AuditLoginRateLimited),
@@ -54,6 +54,7 @@ const ACTIONS: [(&str, K); 21] = [
     ("export_downloaded", K::AuditExportDownloaded),
     ("setup_admin_created", K::AuditSetupAdmin),
     ("import", K::AuditImport),
+    ("erase_pii", K::AuditErasePii),
 ];
 
 fn action_name(i18n: I18n, code: &str) -> String {

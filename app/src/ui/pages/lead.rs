@@ -6,7 +6,7 @@ use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
 use super::list::status_text;
-use super::record::{access_of, save};
+use super::record::{access_of, pii_erased, save, PiiErasure};
 use crate::domain::ops::{
     convert_lead, provisional_number, ConversionIds, ConvertOutcome, ConvertRequest, CustomerChoice, CustomerMatch,
     CUSTOMER_PREFIX, OPPORTUNITY_PREFIX,
@@ -35,6 +35,7 @@ pub fn LeadDetail(id: DocId) -> impl IntoView {
     let acc = access_of(ctx, id.clone());
     let base_w = Signal::derive(move || acc.get().base.can_write());
     let pii_w = Signal::derive(move || acc.get().pii.can_write());
+    let erased = pii_erased(ctx, id.clone());
     let label = move |k: K| Signal::derive(move || i18n.t(k).to_string());
     let get =
         move |f: fn(&LeadView) -> String| Signal::derive(move || l.with(|l| l.as_ref().map(f).unwrap_or_default()));
@@ -92,12 +93,13 @@ pub fn LeadDetail(id: DocId) -> impl IntoView {
                         }
                     }) />
                 <OwnerField id=id.clone() />
-                <Show when=move || l.with(|l| l.as_ref().is_some_and(|l| l.pii.is_some()))>
+                <Show when=move || !erased.get() && l.with(|l| l.as_ref().is_some_and(|l| l.pii.is_some()))>
                     <TextField label=label(K::Phone) input_type="tel" value=get(|l| l.pii.as_ref().map(|p| p.phone.clone()).unwrap_or_default()) editable=pii_w
                         on_commit={ let id = i6.clone(); Callback::new(move |v: String| pii_save(id.clone(), "phone", v)) } />
                     <TextField label=label(K::Email) input_type="email" value=get(|l| l.pii.as_ref().map(|p| p.email.clone()).unwrap_or_default()) editable=pii_w
                         on_commit={ let id = i7.clone(); Callback::new(move |v: String| pii_save(id.clone(), "email", v)) } />
                 </Show>
+                <PiiErasure id=id.clone() />
             </section>
             <Show when=convertible>
                 <ConvertLead lead=l />

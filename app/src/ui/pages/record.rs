@@ -3,6 +3,7 @@
 
 mod activity;
 mod archive;
+mod erase;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -10,6 +11,7 @@ use leptos_router::hooks::use_params_map;
 
 use activity::ActivityDetail;
 use archive::ArchiveControls;
+pub use erase::{pii_erased, PiiErasure};
 
 use super::{customer::CustomerDetail, lead::LeadDetail, opportunity::OpportunityDetail};
 use crate::domain::{ActivityView, Contact, ContactPii, DocId, RecordKind, RecordView};
@@ -134,6 +136,7 @@ fn ContactDetail(id: DocId) -> impl IntoView {
     let acc = access_of(ctx, id.clone());
     let base_w = Signal::derive(move || acc.get().base.can_write());
     let pii_w = Signal::derive(move || acc.get().pii.can_write());
+    let erased = pii_erased(ctx, id.clone());
     let text = move |f: fn(&crate::domain::ContactView) -> String| {
         Signal::derive(move || c.with(|c| c.as_ref().map(f).unwrap_or_default()))
     };
@@ -171,7 +174,7 @@ fn ContactDetail(id: DocId) -> impl IntoView {
                     })
                 />
                 <OwnerField id=id.clone() />
-                <Show when=move || c.with(|c| c.as_ref().is_some_and(|c| c.pii.is_some()))>
+                <Show when=move || !erased.get() && c.with(|c| c.as_ref().is_some_and(|c| c.pii.is_some()))>
                     <TextField
                         label=Signal::derive(move || i18n.t(K::Phone).to_string())
                         input_type="tel"
@@ -211,6 +214,7 @@ fn ContactDetail(id: DocId) -> impl IntoView {
                         }
                     />
                 </Show>
+                <PiiErasure id=id.clone() />
             </section>
             <section class="card">
                 <h2>{move || i18n.t(K::Activities)}</h2>

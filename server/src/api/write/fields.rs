@@ -13,9 +13,9 @@ use app::domain::{docs, DocId, DomainError, Timestamp, UserId};
 use super::WriteError;
 
 /// Keys of a main record a client never sets directly: the header the relay keeps, the history the
-/// pipeline operations write, and the archive mark (`/archive`, `/restore`).
-pub const FIXED: [&str; 7] =
-    ["created_at", "created_by", "updated_at", "stage_history", "closed_at", "archived", "kind"];
+/// pipeline operations write, the archive mark (`/archive`, `/restore`) and the erasure mark (`/erase`).
+pub const FIXED: [&str; 8] =
+    ["created_at", "created_by", "updated_at", "stage_history", "closed_at", "archived", "pii_erased", "kind"];
 
 /// `value` with the fields of `patch` set. `fixed` keys are refused (never writable, so 422 rather than
 /// 403); `prefix` goes before field names in errors (`money.expected_amount`).

@@ -75,6 +75,9 @@ impl DocStore for GatedStore {
     fn provenance(&self, id: &DocId) -> Result<Vec<(ChangeHash, app::domain::history::Provenance)>, StoreError> {
         self.inner.provenance(id)
     }
+    fn delete(&self, id: &DocId) -> Result<(), StoreError> {
+        self.inner.delete(id)
+    }
     fn load(&self, id: &DocId) -> Result<Option<Chunks>, StoreError> {
         self.inner.load(id)
     }
