@@ -110,7 +110,7 @@ test("an admin erases a contact's personal data: gone from the owner's device an
   await eventually(async () => {
     const now = await deviceHolds(rep1.page, pii, '0571');
     return !now.meta && now.chunks === 0 && now.where.length === 0 ? now : false;
-  }, { what: "the companion to leave rep1's IndexedDB" });
+  }, { what: "the companion to leave rep1's IndexedDB", timeout: 30_000 });
   await shot(rep1.page, 'erase-owner-after-phone.png');
   await axeScan(rep1.page, { what: 'erased contact page (phone)' });
   // A reload starts from what the device stored: still no number.

@@ -57,6 +57,9 @@ pub(crate) struct Core {
     pub pace: RefCell<ViewPace>,
     /// A repack of the stored views is running.
     pub repacking: std::cell::Cell<bool>,
+    /// A repack asked for while one was running (its read of the views may predate what changed): the
+    /// threshold to run again with when it ends.
+    pub repack_again: std::cell::Cell<Option<usize>>,
     /// Record numbers reserved from the relay and not used yet (see `client/numbers.rs`).
     pub numbers: RefCell<crate::domain::ops::NumberPool>,
     /// A reservation of numbers is under way.
@@ -95,18 +98,29 @@ impl Core {
     /// after start-up and whenever sync settles).
     pub fn maybe_repack(self: &Rc<Self>, threshold: usize) {
         if self.repacking.replace(true) {
+            // Once the running one ends (it may have read the views before this change: an erased phone
+            // number must not stay in the packs until some later repack).
+            let again = self.repack_again.get().map_or(threshold, |t| t.min(threshold));
+            self.repack_again.set(Some(again));
             return;
         }
         let core = self.clone();
         spawn_local(async move {
-            if let Ok(rep) = core.replica() {
-                let result = match rep.storage().unpacked_views().await {
-                    Ok(n) if n > threshold => rep.storage().repack().await,
-                    Ok(_) => Ok(()),
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = result {
-                    core.sigs.error(e);
+            let mut threshold = threshold;
+            loop {
+                if let Ok(rep) = core.replica() {
+                    let result = match rep.storage().unpacked_views().await {
+                        Ok(n) if n > threshold => rep.storage().repack().await,
+                        Ok(_) => Ok(()),
+                        Err(e) => Err(e),
+                    };
+                    if let Err(e) = result {
+                        core.sigs.error(e);
+                    }
+                }
+                match core.repack_again.take() {
+                    Some(t) => threshold = t,
+                    None => break,
                 }
             }
             core.repacking.set(false);
@@ -175,6 +189,7 @@ impl ClientStore {
             pending_views: RefCell::new(None),
             pace: RefCell::new(ViewPace::default()),
             repacking: std::cell::Cell::new(false),
+            repack_again: std::cell::Cell::new(None),
             numbers: RefCell::default(),
             numbers_busy: std::cell::Cell::new(false),
         });
