@@ -3,6 +3,7 @@
 
 mod activity;
 mod archive;
+mod history;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -10,6 +11,7 @@ use leptos_router::hooks::use_params_map;
 
 use activity::ActivityDetail;
 use archive::ArchiveControls;
+use history::RecordHistory;
 
 use super::{customer::CustomerDetail, lead::LeadDetail, opportunity::OpportunityDetail};
 use crate::domain::{ActivityView, Contact, ContactPii, DocId, RecordKind, RecordView};
@@ -117,6 +119,7 @@ fn RecordBody(id: DocId) -> impl IntoView {
                         None => ().into_any(),
                     }
                 }
+                <RecordHistory id=id.clone() />
             </Show>
         </article>
     }
