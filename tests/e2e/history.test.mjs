@@ -81,6 +81,7 @@ test('the manager sees rep1 change an amount in the history and undoes it; rep1 
 
   const overflow = await manager.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `no horizontal overflow on a phone (${overflow}px)`);
+  await manager.page.locator('section.history').evaluate((e) => e.scrollIntoView());
   await shot(manager.page, 'history-phone.png');
   await axeScan(manager.page, { what: 'record page with its history open (phone)' });
 
@@ -101,6 +102,14 @@ test('the manager sees rep1 change an amount in the history and undoes it; rep1 
     const t = await first.innerText();
     return t.includes(managerUser.name) && t.includes(`${grouped(after)} → `) && t.includes(grouped(before));
   }, { what: 'the undo entry by the manager on top' });
+
+  // Undoing rep1's change again: the amount is no longer what it set, so the relay refuses and says why.
+  const rep1Entry = entries.filter({ hasText: rep1User.name }).filter({ hasText: `${grouped(before)} → CN¥${grouped(after)}` }).first();
+  await rep1Entry.getByRole('button', { name: 'Undo' }).click();
+  const alert = manager.page.locator('section.history').getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /Could not undo: nothing to undo: expected_amount/);
+  await manager.page.locator('section.history').evaluate((e) => e.scrollIntoView());
   await shot(manager.page, 'history-undone-phone.png');
 
   assert.deepEqual(rep1.errors, []);

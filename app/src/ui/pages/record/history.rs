@@ -84,9 +84,10 @@ fn show(ctx: Ctx, i18n: I18n, field: &str, v: &Value) -> String {
 fn author_text(i18n: I18n, e: &HistoryEntry) -> String {
     match (&e.author, &e.author_name) {
         (None, _) => i18n.t(K::HistoryUnconfirmed).to_string(),
-        (Some(_), Some(name)) => name.clone(),
+        // The relay's own changes (demo data, imports' bookkeeping), in the reader's language.
+        (Some(Author::Relay), _) => i18n.t(K::HistoryRelay).to_string(),
+        (Some(Author::User(_)), Some(name)) => name.clone(),
         (Some(Author::User(u)), None) => u.to_string(),
-        (Some(Author::Relay), None) => i18n.t(K::HistoryRelay).to_string(),
     }
 }
 
