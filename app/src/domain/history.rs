@@ -19,7 +19,7 @@ mod text;
 mod undo;
 
 pub use as_of::as_of;
-pub use text::TextEdit;
+pub use text::{TextEdit, TextOp};
 pub use undo::{restore, undo, Skipped, UndoOutcome};
 
 use std::collections::{BTreeSet, HashMap};

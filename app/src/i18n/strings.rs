@@ -550,4 +550,20 @@ strings! {
     UndoChanges => "Undo changes", "撤销修改";
     PolicyDefault => "Back to the default table", "恢复默认设置";
     PolicySaved => "Saved. What each person sees changes now, on every device.", "已保存。每个人在所有设备上看到的内容会立即更新。";
+    History => "History", "历史记录";
+    HistoryUnconfirmed => "Not yet confirmed", "尚未确认";
+    HistoryRelay => "The server", "服务器";
+    HistoryReached => "reached the relay", "送达服务器于";
+    HistoryCreated => "Created the record", "创建了记录";
+    HistoryUndo => "Undo", "撤销";
+    HistoryUndone => "Undone.", "已撤销。";
+    HistoryUndonePartly => "Undone in part. Not undone:", "部分撤销。未撤销：";
+    HistoryUndoRefused => "Could not undo:", "无法撤销：";
+    HistoryOffline => "History needs a connection.", "查看历史记录需要联网。";
+    HistoryLoading => "Loading history…", "正在加载历史记录…";
+    HistoryField => "Field", "字段";
+    HistoryAllFields => "All fields", "全部字段";
+    HistoryPerson => "Person", "人员";
+    HistoryEveryone => "Everyone", "所有人";
+    HistoryEmpty => "No changes to show.", "没有可显示的修改。";
 }

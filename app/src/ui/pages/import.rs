@@ -15,7 +15,7 @@
 mod file;
 mod job;
 mod report;
-mod setup;
+pub(crate) mod setup;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

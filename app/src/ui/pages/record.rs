@@ -4,6 +4,7 @@
 mod activity;
 mod archive;
 mod erase;
+mod history;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -12,6 +13,7 @@ use leptos_router::hooks::use_params_map;
 use activity::ActivityDetail;
 use archive::ArchiveControls;
 pub use erase::{pii_erased, PiiErasure};
+use history::RecordHistory;
 
 use super::{customer::CustomerDetail, lead::LeadDetail, opportunity::OpportunityDetail};
 use crate::domain::{ActivityView, Contact, ContactPii, DocId, RecordKind, RecordView};
@@ -119,6 +121,7 @@ fn RecordBody(id: DocId) -> impl IntoView {
                         None => ().into_any(),
                     }
                 }
+                <RecordHistory id=id.clone() />
             </Show>
         </article>
     }
