@@ -23,6 +23,10 @@ pub struct TestServer {
 
 /// A demo server; `tweak` adjusts the configuration first (session lifetime, rate limits).
 pub async fn start(tweak: impl FnOnce(&mut Config)) -> TestServer {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let data = std::env::temp_dir().join(format!("crm-api-test-{}", rand::random::<u64>()));
     let mut config = Config::for_tests(&data);
     config.demo = true;
