@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, launch, newContext, signIn, waitUpToDate, eventually, rest, watchErrors, axeScan, shot, PHONE, DESKTOP,
+  startServer, launch, openSignedIn, eventually, rest, axeScan, shot, PHONE, DESKTOP,
 } from './helpers.mjs';
 
 let server, browser;
@@ -17,14 +17,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function open(viewport, user) {
-  const context = await newContext(browser, { viewport });
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await signIn(page, server.url, user);
-  await waitUpToDate(page);
-  return { context, page, errors };
-}
+const open = (viewport, user) => openSignedIn(browser, server.url, user, { viewport });
 
 test('a deal is archived by its owner, hidden from lists and found under the filter, restored by the manager', async () => {
   const { body: deals } = await rest(server.url, 'rep1', '/api/v1/opportunities?limit=5000');

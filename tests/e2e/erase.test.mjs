@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startServer, launch, newContext, signIn, waitUpToDate, eventually, rest, login, watchErrors, axeScan, shot,
+  startServer, launch, openSignedIn, eventually, rest, login, axeScan, shot,
   companionId, PHONE,
 } from './helpers.mjs';
 
@@ -25,14 +25,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function open(user) {
-  const context = await newContext(browser, { viewport: PHONE });
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await signIn(page, server.url, user);
-  await waitUpToDate(page);
-  return { context, page, errors };
-}
+const open = (user) => openSignedIn(browser, server.url, user, { viewport: PHONE });
 
 /** Everything this page's IndexedDB ("crm") holds about `docId`, and whether `needle` is anywhere in it. */
 async function deviceHolds(page, docId, needle) {

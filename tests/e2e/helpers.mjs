@@ -46,6 +46,16 @@ export async function signIn(page, base, username) {
   await page.getByRole('navigation', { name: /^(Main navigation|主导航)$/ }).waitFor();
 }
 
+/** A new browser context and page signed in as `username`, up to date; with the page's error collector. */
+export async function openSignedIn(browser, base, username, { viewport = DESKTOP, locale = 'en-US' } = {}) {
+  const context = await newContext(browser, { viewport, locale });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await signIn(page, base, username);
+  await waitUpToDate(page);
+  return { context, page, errors };
+}
+
 /** Opens a page from the main navigation: its entry, or on a phone "More" and then the entry. */
 export async function navTo(page, name) {
   const nav = page.getByRole('navigation', { name: /^(Main navigation|主导航)$/ });

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startServer, launch, newContext, signIn, waitUpToDate, eventually, rest, login, watchErrors, axeScan, shot, PHONE, DESKTOP,
+  startServer, launch, openSignedIn, eventually, rest, login, axeScan, shot, PHONE, DESKTOP,
 } from './helpers.mjs';
 
 let server, browser;
@@ -18,14 +18,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function open(viewport, user) {
-  const context = await newContext(browser, { viewport });
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await signIn(page, server.url, user);
-  await waitUpToDate(page);
-  return { context, page, errors };
-}
+const open = (viewport, user) => openSignedIn(browser, server.url, user, { viewport });
 
 async function patch(user, path, body) {
   const { token } = await login(server.url, user);
