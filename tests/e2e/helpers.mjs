@@ -69,7 +69,14 @@ export function syncBadge(page) {
 }
 
 export async function waitUpToDate(page, timeout = 20_000) {
-  await syncBadge(page).filter({ hasText: /Up to date|已同步/ }).waitFor({ timeout });
+  try {
+    await syncBadge(page).filter({ hasText: /Up to date|已同步/ }).waitFor({ timeout });
+  } catch (e) {
+    // Say what the badge showed instead ("Syncing 2", "Connecting…"): a timeout alone does not tell.
+    const shown = await syncBadge(page).innerText({ timeout: 1_000 }).catch(() => '(no badge)');
+    e.message = `not up to date after ${timeout} ms, the badge shows "${shown}": ${e.message}`;
+    throw e;
+  }
 }
 
 /** Polls `fn` until it returns a truthy value (returned) or throws after `timeout` ms. */

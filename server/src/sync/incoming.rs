@@ -136,22 +136,30 @@ impl Hub {
         } else {
             let before = doc.get_heads();
             let mut fork = doc.fork();
+            // Changes of this peer still waiting for a dependency go into the fork first (`PeerDoc::parked`).
+            for chunk in &peer.parked {
+                let _ = fork.load_incremental(chunk);
+            }
+            let chunks: Vec<Vec<u8>> = sync_msg.changes.iter().map(<[u8]>::to_vec).collect();
             let mut state = peer.state.clone();
             if let Err(e) = fork.receive_sync_message(&mut state, sync_msg) {
                 self.send_error(conn, format!("bad changes for document {id}: {e}"), Some(id), None);
                 return Applied::Nothing;
             }
             let new = fork.get_changes(&before);
+            let waiting = !automerge::ReadDoc::get_missing_deps(&fork, &[]).is_empty();
             let blocked = new.is_empty()
                 && automerge::ReadDoc::get_missing_deps(&fork, &[]).iter().any(|h| peer.refused.contains(h));
             if blocked || new.iter().any(|c| peer.refused.contains(&c.hash())) {
                 // Refused changes again, or ones built on them (changes are hash-chained): refused unread.
                 peer.refused.extend(new.iter().map(|c| c.hash()));
+                peer.parked.clear();
                 let refusal = Refused::new("", "builds on a change that was refused: reload the document");
                 self.send_error(conn, format!("change to {id} refused: {}", refusal.reason), Some(id), Some(refusal));
                 return Applied::Nothing;
             } else if new.is_empty() {
                 peer.state = state;
+                peer.park(waiting, chunks);
             } else {
                 // Judged as this user's write, whoever authored the changes: actor ids are not authenticated,
                 // so a re-upload of someone else's change passes only if this user may make it too.
@@ -160,6 +168,7 @@ impl Hub {
                 match verdict {
                     Err(refusal) => {
                         peer.refused.extend(new.iter().map(|c| c.hash()));
+                        peer.parked.clear();
                         tracing::info!(user = %user, doc = %id, path = %refusal.path, reason = %refusal.reason, "refused change");
                         if let Some(hook) = self.inner.refusal_hook.get() {
                             hook(user, id, &refusal);
@@ -172,6 +181,7 @@ impl Hub {
                         let chunk = if exists { fork.save_after(&before) } else { fork.save() };
                         *doc = fork;
                         peer.state = state;
+                        peer.park(waiting, chunks);
                         let mut cat = self.cat_mut();
                         let meta_changed = cat.metas.get(id) != Some(&meta);
                         cat.set_meta(id, meta.clone());

@@ -15,11 +15,33 @@ pub struct PeerDoc {
     /// Commits of this peer's changes not yet durable. While any is, the peer is sent no sync message:
     /// one would carry the new heads, i.e. acknowledge the change.
     pub unacked: u32,
+    /// Change chunks this peer sent that build on a change the relay does not have yet (it had sent only
+    /// that change's hash: a Bloom-filter false positive). A stock Automerge document keeps such changes
+    /// queued; the gate works on a fork, so they are kept here and loaded into the next fork. Without this
+    /// the relay asks for them forever while the peer, having sent them, never sends them again.
+    pub parked: Vec<Vec<u8>>,
 }
+
+/// At most this many bytes of parked chunks per peer and document (beyond it they are dropped and the
+/// peer's next full sync brings them again).
+pub const MAX_PARKED_BYTES: usize = 16 << 20;
 
 impl PeerDoc {
     pub fn new() -> Self {
-        PeerDoc { state: sync::State::new(), refused: HashSet::new(), unacked: 0 }
+        PeerDoc { state: sync::State::new(), refused: HashSet::new(), unacked: 0, parked: Vec::new() }
+    }
+
+    /// Keeps `chunks` (added to what is parked) if the fork they went into still waits for a dependency.
+    pub fn park(&mut self, waiting: bool, chunks: Vec<Vec<u8>>) {
+        if !waiting {
+            self.parked.clear();
+            return;
+        }
+        self.parked.extend(chunks);
+        if self.parked.iter().map(Vec::len).sum::<usize>() > MAX_PARKED_BYTES {
+            tracing::warn!("a peer's changes waiting for their dependencies exceed {MAX_PARKED_BYTES} bytes: dropped");
+            self.parked.clear();
+        }
     }
 }
 

@@ -164,7 +164,9 @@ async fn allowed_edit_fans_out_and_forged_owner_is_refused() {
     mgr.fetch(&ids[0], T).await.unwrap();
     rep1.change(&ids[0], |tx| tx.put(ROOT, "name", "Renamed")).await.unwrap();
     let id = ids[0].clone();
-    mgr.pump_until(T, "fan-out", |c| text(c.doc(&id).unwrap(), "name").as_deref() == Some("Renamed")).await.unwrap();
+    mgr.pump_until_with(&mut rep1, T, "fan-out", |c| text(c.doc(&id).unwrap(), "name").as_deref() == Some("Renamed"))
+        .await
+        .unwrap();
     // A rep may not change the owner: refused, not stored, not forwarded.
     rep1.pump_for(Duration::from_millis(200)).await.unwrap();
     rep1.change(&ids[0], |tx| tx.put(ROOT, "owner", "rep3")).await.unwrap();
@@ -189,9 +191,11 @@ async fn allowed_edit_fans_out_and_forged_owner_is_refused() {
     rep1.pump_for(Duration::from_millis(100)).await.unwrap();
     assert_eq!(text(rep1.doc(&id).unwrap(), "owner").as_deref(), Some("rep1"));
     rep1.change(&id, |tx| tx.put(ROOT, "name", "Clean edit")).await.unwrap();
-    mgr.pump_until(T, "clean edit", |c| text(c.doc(&id).unwrap(), "name").as_deref() == Some("Clean edit"))
-        .await
-        .unwrap();
+    mgr.pump_until_with(&mut rep1, T, "clean edit", |c| {
+        text(c.doc(&id).unwrap(), "name").as_deref() == Some("Clean edit")
+    })
+    .await
+    .unwrap();
     // rep3 never receives anything about it.
     let mut rep3 = client(&url, "rep3").await;
     assert_eq!(rep3.fetch(&id, T).await.unwrap(), Fetched::Unavailable);
@@ -301,3 +305,53 @@ async fn compaction_keeps_every_change() {
 mod commit;
 mod erase;
 mod pipeline;
+
+/// A writer whose first message carried only the new heads (the relay's Bloom filter said it had the
+/// change) then sends a later change before the one it builds on: the relay keeps the later one until the
+/// earlier arrives, and stores both. (It used to drop it and ask for it forever, while the writer, having
+/// sent it, never sent it again: the two exchanged messages without end.)
+#[tokio::test]
+async fn a_change_that_arrives_before_the_one_it_builds_on_is_kept_until_that_one_comes() {
+    use app::protocol::Message as Wire;
+    use automerge::sync::{ChunkList, Message, MessageVersion};
+    let (hub, url, ids) = start().await;
+    let id = ids[0].clone();
+    let mut rep1 = client(&url, "rep1").await;
+    rep1.fetch(&id, T).await.unwrap();
+    rep1.pump_for(Duration::from_millis(50)).await.unwrap();
+    // Two changes made locally, not sent: `first`, then `second` on top of it.
+    let doc = &mut rep1.docs.get_mut(&id).unwrap().doc;
+    let mut change = |name: &str| {
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "name", name).unwrap();
+        tx.commit();
+        doc.get_last_local_change().unwrap().raw_bytes().to_vec()
+    };
+    let (first, second) = (change("First"), change("Second"));
+    let heads = rep1.doc(&id).unwrap().get_heads();
+    let send = |changes: Vec<Vec<u8>>| {
+        let m = Message {
+            heads: heads.clone(),
+            need: Vec::new(),
+            have: Vec::new(),
+            changes: ChunkList::from(changes),
+            flags: None,
+            version: MessageVersion::V1,
+        };
+        Wire::Sync(rep1.sync_data(&id, m.encode()))
+    };
+    let (later, earlier) = (send(vec![second]), send(vec![first]));
+    rep1.send(&later).await.unwrap();
+    rep1.send(&earlier).await.unwrap();
+    let deadline = std::time::Instant::now() + T;
+    loop {
+        let stored = hub.load(&id).await.unwrap().unwrap();
+        if text(&stored, "name").as_deref() == Some("Second") {
+            assert_eq!(stored.get_heads(), heads);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the relay has {:?}", text(&stored, "name"));
+        // Not answering: like the real writer, this one would not send `second` again (it sent it).
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

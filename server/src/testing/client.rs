@@ -110,7 +110,7 @@ impl SyncClient {
         Ok(())
     }
 
-    fn sync_data(&self, id: &DocId, data: Vec<u8>) -> SyncData {
+    pub fn sync_data(&self, id: &DocId, data: Vec<u8>) -> SyncData {
         SyncData {
             document_id: id.clone(),
             sender_id: self.peer.clone(),
@@ -236,6 +236,34 @@ impl SyncClient {
         while !done(self) {
             if !self.pump_once(deadline).await? {
                 return Err(ClientError::Timeout(what.to_string()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Like [`SyncClient::pump_until`], while also answering `other` (the writer whose change `self` waits
+    /// for). A writer must keep answering: when the relay's Bloom filter gives a false positive for a new
+    /// change (about 1 in 100), the writer first sends only its heads, and the change goes once asked for.
+    pub async fn pump_until_with(
+        &mut self,
+        other: &mut SyncClient,
+        timeout: Duration,
+        what: &str,
+        mut done: impl FnMut(&SyncClient) -> bool,
+    ) -> Result<(), ClientError> {
+        let deadline = Instant::now() + timeout;
+        while !done(self) {
+            // Only the reads race (`next_message` is cancel-safe); a message is handled outside the race.
+            let (mine, msg) = tokio::select! {
+                m = self.next_message(deadline) => (true, m),
+                m = other.next_message(deadline) => (false, m),
+            };
+            match msg {
+                Ok(Some(m)) if mine => self.handle(m).await?,
+                Ok(Some(m)) => other.handle(m).await?,
+                Ok(None) => {}
+                Err(ClientError::Timeout(_)) => return Err(ClientError::Timeout(what.to_string())),
+                Err(e) => return Err(e),
             }
         }
         Ok(())

@@ -80,9 +80,11 @@ async fn a_forwarded_change_lost_by_a_crash_comes_back_from_readers() {
     // Both readers receive it while its commit waits.
     for c in [&mut manager, &mut marketing] {
         let wanted = id.clone();
-        c.pump_until(T, "the forwarded change", |c| name(c.doc(&wanted).unwrap()).as_deref() == Some(NAME))
-            .await
-            .unwrap();
+        c.pump_until_with(&mut rep1, T, "the forwarded change", |c| {
+            name(c.doc(&wanted).unwrap()).as_deref() == Some(NAME)
+        })
+        .await
+        .unwrap();
     }
     rep1.pump_for(Duration::from_millis(300)).await.unwrap();
     assert!(!acked(&rep1, &id, &head), "the writer was acknowledged before the commit");

@@ -202,7 +202,7 @@ async fn reassignment_moves_documents_between_indexes() {
     }
     mgr.change(&opp, |tx| tx.put(ROOT, "owner", "rep2")).await.unwrap();
     let (id, idx) = (opp.clone(), rep1_index.clone());
-    rep1.pump_until(T, "rep1 loses the deal", |c| {
+    rep1.pump_until_with(&mut mgr, T, "rep1 loses the deal", |c| {
         c.unavailable.contains(&id) && !read_index(c.doc(&idx).unwrap()).iter().any(|i| i.id == id)
     })
     .await

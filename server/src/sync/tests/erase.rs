@@ -13,7 +13,7 @@ use automerge::{AutoCommit, Automerge, ObjType, ROOT};
 use super::{client, directory, start_on, T};
 use crate::docstore::{DocMeta, DocStore, MemoryStore};
 use crate::sync::{Hub, HubConfig};
-use crate::testing::{index_items, Fetched};
+use crate::testing::{index_items, Fetched, SyncClient};
 
 const NOW: Timestamp = Timestamp(1_700_000_000_000);
 
@@ -33,11 +33,12 @@ fn contact(n: u8, erased_by: Option<&str>) -> (DocId, Automerge, DocId, Automerg
     (id.clone(), main.document().clone(), id.companion(FieldGroup::Pii), pii.document().clone())
 }
 
-async fn until(what: &str, mut done: impl FnMut() -> bool) {
+/// Waits until `done`, answering the relay on `writer` meanwhile (the relay may ask it for its change).
+async fn until(what: &str, writer: &mut SyncClient, mut done: impl FnMut() -> bool) {
     let end = Instant::now() + T;
     while !done() {
         assert!(Instant::now() < end, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        writer.pump_for(Duration::from_millis(20)).await.unwrap();
     }
 }
 
@@ -70,7 +71,7 @@ async fn a_mark_set_over_sync_by_an_admin_removes_the_companion_everywhere() {
     let mut admin = client(&url, "admin").await;
     assert_eq!(admin.fetch(&id, T).await.unwrap(), Fetched::Doc);
     admin.change(&id, mark("admin")).await.unwrap();
-    until("the companion to leave the hub", || !hub.exists(&pii)).await;
+    until("the companion to leave the hub", &mut admin, || !hub.exists(&pii)).await;
     assert!(store.load(&pii).unwrap().is_none(), "deleted from the store");
     rep1.pump_until(T, "doc-unavailable", |c| c.unavailable.contains(&pii)).await.unwrap();
     let index = Hub::index_doc_id_for(&UserId::new("rep1"));
