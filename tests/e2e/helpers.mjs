@@ -74,7 +74,8 @@ export async function waitUpToDate(page, timeout = 20_000) {
   } catch (e) {
     // Say what the badge showed instead ("Syncing 2", "Connecting…"): a timeout alone does not tell.
     const shown = await syncBadge(page).innerText({ timeout: 1_000 }).catch(() => '(no badge)');
-    e.message = `not up to date after ${timeout} ms, the badge shows "${shown}": ${e.message}`;
+    const pending = await page.evaluate(() => document.documentElement.dataset.syncPending).catch(() => '?');
+    e.message = `not up to date after ${timeout} ms, the badge shows "${shown}" (documents: ${pending}): ${e.message}`;
     throw e;
   }
 }

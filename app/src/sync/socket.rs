@@ -363,12 +363,21 @@ pub(super) fn update_status(core: &Rc<Core>) {
             (Some(_), _) => SyncStatus::Connecting,
         }
     };
+    mark_pending(&core.net.borrow().unsynced);
     if core.sigs.status.get_untracked() != status {
         core.sigs.status.set(status);
         if status == SyncStatus::UpToDate {
             core.maybe_repack(crate::store::REPACK_WHEN_SYNCED);
         }
     }
+}
+
+/// Names the documents not yet in sync (the first few) on `<html data-sync-pending>`: what a support person
+/// or a test reads when the badge stays on "Syncing".
+fn mark_pending(unsynced: &BTreeSet<DocId>) {
+    let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else { return };
+    let ids: Vec<&str> = unsynced.iter().take(5).map(DocId::as_str).collect();
+    let _ = root.set_attribute("data-sync-pending", &ids.join(" "));
 }
 
 async fn on_frame(core: &Rc<Core>, bytes: &[u8]) -> Result<(), StoreError> {

@@ -248,7 +248,12 @@ pub(super) async fn on_doc_changed(core: &Rc<Core>, id: &DocId) -> Result<(), St
             }
         }
     } else if id == &session.directory_doc {
-        core.sigs.directory.set(rep.directory(id).await?);
+        // A directory that does not read (yet) keeps the last good one: pages key their state on it (the
+        // import page's column suggestions were wiped by a passing `None`).
+        match rep.directory(id).await? {
+            Some(dir) => core.sigs.directory.set(Some(dir)),
+            None => web_sys::console::warn_1(&"the directory document did not read; keeping the last one".into()),
+        }
     } else if let Some(record) = rep.record_of(id) {
         match rep.refresh_view(&record).await {
             Ok(view) => core.publish_remote(vec![(record, view)]),

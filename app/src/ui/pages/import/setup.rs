@@ -88,8 +88,12 @@ pub fn follow_mapping(ic: ImportCtx) {
     Effect::new(move |_| {
         has_dir.track();
         let (Some(f), kind) = (ic.file.get(), ic.kind()) else { return };
-        let s = ctx.directory().with_untracked(|d| d.as_ref().map(|d| suggest_columns(&f.preview.headers, kind, d)));
-        let s = s.unwrap_or_else(|| vec![None; f.preview.headers.len()]);
+        // Without a directory there is nothing to suggest from: what is there stays.
+        let Some(s) =
+            ctx.directory().with_untracked(|d| d.as_ref().map(|d| suggest_columns(&f.preview.headers, kind, d)))
+        else {
+            return;
+        };
         ic.columns.set(s.into_iter().map(|c| keep(c.unwrap_or_default())).collect());
     });
     // The owner names of the file as it will be sent; choices already made are kept.
