@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{file, ImportCtx, Loaded, OwnerRow};
-use crate::domain::import::preview::{self, owner_names, suggest_columns, suggest_owner};
+use crate::domain::import::preview::{self, owner_names, suggest_owner};
 use crate::domain::import::Format;
 use crate::domain::{Directory, RecordKind};
 use crate::i18n::{I18n, K};
@@ -74,27 +74,15 @@ pub fn field_label(i18n: I18n, field: &str, dir: Option<&Directory>) -> String {
 /// Keeps the column suggestions and the owner names in step with the file, kind and mapping.
 pub fn follow_mapping(ic: ImportCtx) {
     let ctx = Ctx::use_ctx();
-    // The choices' signals belong to the page, not to the effect that makes them (an effect disposes what
-    // it made when it runs again, and the next run reads the choices already made).
-    let page = Owner::current();
-    let keep = move |v: String| match &page {
-        Some(o) => o.with(|| RwSignal::new(v)),
-        None => RwSignal::new(v),
-    };
-    let keep_owner = keep.clone();
     // A new file or kind, or the directory arriving after the file was read: fresh suggestions for every
     // column (not on every later directory change, which would undo the person's choices).
     let has_dir = Memo::new(move |_| ctx.directory().with(|d| d.is_some()));
     Effect::new(move |_| {
         has_dir.track();
-        let (Some(f), kind) = (ic.file.get(), ic.kind()) else { return };
+        ic.file.track();
+        ic.kind.track();
         // Without a directory there is nothing to suggest from: what is there stays.
-        let Some(s) =
-            ctx.directory().with_untracked(|d| d.as_ref().map(|d| suggest_columns(&f.preview.headers, kind, d)))
-        else {
-            return;
-        };
-        ic.columns.set(s.into_iter().map(|c| keep(c.unwrap_or_default())).collect());
+        ctx.directory().with_untracked(|d| d.as_ref().map(|d| ic.suggest(d)));
     });
     // The owner names of the file as it will be sent; choices already made are kept.
     Effect::new(move |_| {
@@ -109,7 +97,7 @@ pub fn follow_mapping(ic: ImportCtx) {
                 let kept = before.iter().find(|o| o.name == name).map(|o| o.user.get_untracked());
                 let suggested = ctx.directory().with_untracked(|d| d.as_ref().and_then(|d| suggest_owner(d, &name)));
                 let user = kept.unwrap_or_else(|| suggested.map(|u| u.to_string()).unwrap_or_default());
-                OwnerRow { name, rows, user: keep_owner(user) }
+                OwnerRow { name, rows, user: ic.keep(user) }
             })
             .collect();
         ic.owners.set(rows);
@@ -143,6 +131,8 @@ pub fn SetupForm(ic: ImportCtx, kinds: Memo<Vec<RecordKind>>, on_check: Callback
                         ic.format.set(Format::Generic.as_str().to_string());
                     }
                     ic.file.set(Some(Arc::new(Loaded { name, text, preview: p })));
+                    // At once, not only from the effect (which follows too).
+                    ctx.directory().with_untracked(|d| d.as_ref().map(|d| ic.suggest(d)));
                 }
                 Err(e) => {
                     ic.file.set(None);
