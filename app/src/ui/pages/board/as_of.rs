@@ -74,7 +74,6 @@ pub(super) fn AsOfBanner(at: RwSignal<Option<Timestamp>>, working: Signal<bool>)
             <div class="as-of-banner board-as-of">
                 <div>
                     <p class="as-of-title" role="status">
-                        <span aria-hidden="true">"🕓 "</span>
                         {title}
                     </p>
                     <p class="muted small">

@@ -144,14 +144,15 @@ fn Card(deal: OpportunityView, dragging: RwSignal<Option<DocId>>, frozen: Signal
             </p>
             <p class="card-line muted">
                 <span>{owner.unwrap_or_else(|| i18n.t(K::Unassigned).to_string())}</span>
-                {(deal.base.status == OpportunityStatus::Active)
+                // Counted from now: not shown on the board as of a past time.
+                {move || (deal.base.status == OpportunityStatus::Active && !frozen.get())
                     .then(|| view! { <span>{move || format!("{days} {}", i18n.plural(days as usize, K::DayInStage, K::DaysInStage))}</span> })}
             </p>
             {decided.map(|s| {
                 let class = format!("badge badge-{}", s.as_str());
                 view! { <span class=class>{status_text(i18n, s.as_str())}</span> }
             })}
-            {overdue.then(|| view! { <span class="badge badge-overdue">{move || i18n.t(K::FollowUpOverdue)}</span> })}
+            {move || (overdue && !frozen.get()).then(|| view! { <span class="badge badge-overdue">{move || i18n.t(K::FollowUpOverdue)}</span> })}
             {move || {
                 (movable && !frozen.get()).then(|| {
                     let name = move_label.clone();

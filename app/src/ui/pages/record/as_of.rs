@@ -89,7 +89,6 @@ pub fn AsOfView(id: DocId, at: RwSignal<Option<Timestamp>>) -> impl IntoView {
         <section class="card as-of" aria-labelledby="as-of-banner" node_ref=top>
             <div class="as-of-banner">
                 <p id="as-of-banner" class="as-of-title" role="status">
-                    <span aria-hidden="true">"🕓 "</span>
                     {banner}
                 </p>
                 <button type="button" class="primary" on:click=move |_| at.set(None)>
