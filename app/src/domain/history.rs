@@ -7,6 +7,8 @@
 //! - `history/json.rs`: a document's values as plain JSON (what an entry shows).
 //! - `history/text.rs`: a compact character diff of long text (notes).
 //! - `history/as_of.rs`: [`as_of`]: the record view at a time (on the relay's clock).
+//! - `history/board.rs`: [`board_as_of`]: every deal's main document at a time (the board then).
+//! - `history/fields.rs`: [`main_fields`]: the fields a record page shows as of a time.
 //! - `history/undo.rs`: [`undo`] and [`restore`]: new changes that put fields back.
 //!
 //! An Automerge actor id is chosen by the client and proves nothing, so authorship comes only from the
@@ -14,11 +16,15 @@
 //! guessed from its actor. `made_at` is the change's own timestamp (the device's clock when it was made).
 
 mod as_of;
+mod board;
+mod fields;
 mod json;
 mod text;
 mod undo;
 
 pub use as_of::as_of;
+pub use board::board_as_of;
+pub use fields::main_fields;
 pub use text::{TextEdit, TextOp};
 pub use undo::{restore, undo, Skipped, UndoOutcome};
 
@@ -28,7 +34,7 @@ use automerge::{legacy, Automerge, ChangeHash, ExpandedChange};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Access, Directory, DomainError, FieldGroup, Timestamp, UserId};
+use super::{Access, Directory, DocId, DomainError, FieldGroup, Timestamp, UserId};
 
 /// Who sent a change to the relay.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -67,6 +73,15 @@ pub struct ProvenanceEntry {
     pub change: String,
     #[serde(flatten)]
     pub provenance: Provenance,
+}
+
+/// One document's provenance as the relay serves it (`GET /api/v1/{kind}/{id}/provenance`: one per document
+/// of the record the caller may read).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocProvenance {
+    pub id: DocId,
+    pub group: FieldGroup,
+    pub changes: Vec<ProvenanceEntry>,
 }
 
 /// Rows back into a map; rows whose hash does not parse are skipped.

@@ -566,4 +566,14 @@ strings! {
     HistoryPerson => "Person", "人员";
     HistoryEveryone => "Everyone", "所有人";
     HistoryEmpty => "No changes to show.", "没有可显示的修改。";
+    AsOf => "As of", "历史时点";
+    AsOfPick => "See it as it was on", "查看此时间的状态";
+    AsOfBanner => "As of {time} — read-only", "{time} 时的状态 — 只读";
+    AsOfBack => "Back to now", "返回当前";
+    AsOfNotYet => "This record did not exist yet at that time.", "该时间点此记录尚不存在。";
+    AsOfRelayClock => "Times as the server received the changes.", "按服务器收到修改的时间计算。";
+    AsOfCachedClock => "Offline: times as last received from the server.", "离线：按上次从服务器获取的时间计算。";
+    AsOfDeviceClock => "Offline: times as recorded on devices.", "离线：按各设备记录的时间计算。";
+    AsOfWorking => "Working it out on this device…", "正在本机计算…";
+    AsOfBoardHint => "Each deal at its stage then, times as recorded on devices. Moving deals is off.", "每个商机显示当时所处阶段，按各设备记录的时间计算。此时不可移动商机。";
 }

@@ -6,6 +6,7 @@
 //! `client/signals.rs` holds the reactive state ([`Signals`]); `client/start.rs` opening the device's
 //! store at start-up and sign-in; `client/numbers.rs` the device's reserved record numbers.
 
+mod as_of;
 mod numbers;
 mod signals;
 mod start;

@@ -11,6 +11,7 @@ pub mod log_relationship;
 pub mod notes;
 pub mod owner;
 pub mod presence;
+pub mod provenance;
 pub mod search;
 pub mod shell;
 pub mod suggested_tier;

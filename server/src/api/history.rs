@@ -24,10 +24,10 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-use app::domain::history::{self, HistoryEntry, ProvenanceEntry, ProvenanceMap};
+use app::domain::history::{self, DocProvenance, HistoryEntry, ProvenanceEntry, ProvenanceMap};
 use app::domain::{access, companion_groups, Access, DocId, FieldGroup, RecordMeta, Timestamp, UserId};
 
 use super::write::{answer, execute, now, visible_record, Write, WriteError};
@@ -135,14 +135,6 @@ async fn get_history(
 #[derive(Deserialize)]
 struct ProvenanceParams {
     since: Option<String>,
-}
-
-/// One document's provenance rows.
-#[derive(Serialize)]
-struct DocProvenance {
-    id: DocId,
-    group: FieldGroup,
-    changes: Vec<ProvenanceEntry>,
 }
 
 async fn get_provenance(

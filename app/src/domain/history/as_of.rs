@@ -7,6 +7,7 @@
 //! order (a change reaches it after the changes it builds on), whereas device clocks disagree and can be
 //! wrong; `made_at` as the axis would let a device with a fast clock or a long offline spell rewrite the past.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use automerge::{Automerge, ChangeHash};
@@ -37,14 +38,19 @@ pub fn as_of(
             }
         }
     }
-    let refs: Vec<(FieldGroup, &Automerge)> = then.iter().map(|(g, d)| (*g, d)).collect();
-    let mut view = RecordView::from_docs(id, &main_then, &refs)?;
+    let refs: Vec<(FieldGroup, &Automerge)> = then.iter().map(|(g, d)| (*g, d.as_ref())).collect();
+    let mut view = RecordView::from_docs(id, main_then.as_ref(), &refs)?;
     view.redact(access);
     Ok(Some(view))
 }
 
-/// The document at `at`, or `None` if none of its changes had arrived by then.
-fn doc_at(doc: &Automerge, provenance: &ProvenanceMap, at: Timestamp) -> Result<Option<Automerge>, DomainError> {
+/// The document at `at`, or `None` if none of its changes had arrived by then; the document itself (no
+/// copy) when all of them had (the common case for a board of deals most of which did not move since).
+pub(super) fn doc_at<'a>(
+    doc: &'a Automerge,
+    provenance: &ProvenanceMap,
+    at: Timestamp,
+) -> Result<Option<Cow<'a, Automerge>>, DomainError> {
     let mut included: HashSet<ChangeHash> = HashSet::new();
     let mut deps_of_included: HashSet<ChangeHash> = HashSet::new();
     let mut all = true;
@@ -64,9 +70,9 @@ fn doc_at(doc: &Automerge, provenance: &ProvenanceMap, at: Timestamp) -> Result<
         return Ok(None);
     }
     if all {
-        return Ok(Some(doc.clone()));
+        return Ok(Some(Cow::Borrowed(doc)));
     }
     let mut heads: Vec<ChangeHash> = included.difference(&deps_of_included).copied().collect();
     heads.sort();
-    doc.fork_at(&heads).map(Some).map_err(|e| DomainError::invalid("document", e.to_string()))
+    doc.fork_at(&heads).map(|d| Some(Cow::Owned(d))).map_err(|e| DomainError::invalid("document", e.to_string()))
 }

@@ -270,3 +270,51 @@ fn custom_fields_are_fields_of_their_own() {
     assert_eq!(out.restored, vec!["custom.budget".to_string()]);
     assert!(read_record::<Opportunity, _>(&main).unwrap().custom.is_empty());
 }
+
+#[test]
+fn the_board_as_of_a_time_places_each_deal_at_its_stage_then() {
+    let (mut moved, _) = deal();
+    let other_id = DocId::from_bytes([8; 16]);
+    let (mut late, _) = deal();
+    // `moved`: needs at 0, proposal at 5 (provenance), won at 9 (no provenance: its own time).
+    let mut prov = ProvenanceMap::new();
+    let by = |m| Provenance { author: Author::User(u("rep1")), received_at: at(m) };
+    for c in moved.get_changes(&[]) {
+        prov.insert(c.hash(), by(0));
+    }
+    prov.insert(edit_main(&mut moved, at(5), |o| o.stage = StageId::new("proposal")), by(5));
+    edit_main(&mut moved, at(9), |o| o.stage = StageId::new("negotiation"));
+    // `late` was made at minute 20 (no provenance: its change's own time).
+    let mut made = AutoCommit::new();
+    let o: Opportunity = read_record(&late).unwrap();
+    init_record(&mut made, &Opportunity { name: "Later deal".into(), updated_at: at(20), ..o }).unwrap();
+    late = made;
+    let (moved, late) = (moved.document().clone(), late.document().clone());
+    let deals = [(id(), &moved), (other_id.clone(), &late)];
+    let board = |m: i64| -> Vec<(String, String)> {
+        board_as_of(&deals, &prov, at(m)).into_iter().map(|o| (o.base.name, o.base.stage.to_string())).collect()
+    };
+
+    assert_eq!(board(1), [("ERP rollout".to_string(), "needs".to_string())], "the later deal did not exist");
+    assert_eq!(board(6), [("ERP rollout".to_string(), "proposal".to_string())]);
+    assert_eq!(board(21)[0].1, "negotiation", "no provenance: the change's own time");
+    assert_eq!(board(21)[1], ("Later deal".to_string(), "needs".to_string()));
+    assert!(board(-1).is_empty());
+}
+
+#[test]
+fn main_fields_follow_the_redacted_view() {
+    let (mut main, mut money) = deal();
+    let (main, money) = (main.document().clone(), money.document().clone());
+    let comps = [(FieldGroup::Money, &money)];
+    let fields = |user: &str| {
+        let v = as_of(&id(), &main, &comps, &ProvenanceMap::new(), &reader(user), at(1)).unwrap().unwrap();
+        main_fields(&v)
+    };
+    let rep: Vec<&str> = fields("rep1").iter().map(|(k, _)| *k).collect();
+    assert_eq!(rep, ["name", "stage", "status", "expected_amount", "owner", "expected_close", "customer"]);
+    let rep = fields("rep1");
+    assert_eq!(rep[1].1, json!("needs"));
+    assert_eq!(rep[3].1, json!({"amount_minor": 1_000_000, "currency": "CNY"}));
+    assert!(fields("marketing").iter().all(|(k, _)| *k != "expected_amount"), "no money for marketing");
+}

@@ -160,6 +160,26 @@ pub fn parse_date_input(s: &str) -> Option<Timestamp> {
     Some(Timestamp::from_millis(local_noon - i64::from(utc_offset_minutes()) * 60_000))
 }
 
+/// `YYYY-MM-DDTHH:MM` of an instant in the browser's time zone (for `<input type=datetime-local>`).
+pub fn datetime_input_value(t: Timestamp) -> String {
+    let local = t.millis() + i64::from(utc_offset_minutes()) * 60_000;
+    chrono::DateTime::from_timestamp_millis(local).map(|d| d.format("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+}
+
+/// Parses `<input type=datetime-local>` (local wall time, to the minute or second) into the instant at the
+/// end of that minute (or second): "as of 09:00" includes what happened during 09:00.
+pub fn parse_datetime_input(s: &str) -> Option<Timestamp> {
+    let s = s.trim();
+    let (t, step) = match chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S") {
+        Ok(t) => (t, 1_000),
+        Err(_) => (chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").ok()?, 60_000),
+    };
+    let local = t.and_utc().timestamp_millis();
+    // The offset of that moment, not of now (summer time).
+    let offset = -(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(local as f64)).get_timezone_offset() as i64);
+    Some(Timestamp::from_millis(local - offset * 60_000 + step - 1))
+}
+
 /// Initials for an avatar ("Li Lei" → "LL", "王芳" → "王").
 pub fn initials(name: &str) -> String {
     let words: Vec<&str> = name.split_whitespace().collect();

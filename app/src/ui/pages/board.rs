@@ -5,12 +5,16 @@
 
 use leptos::prelude::*;
 
+mod as_of;
 mod column;
 
+use self::as_of::{deals_then, AsOfBanner, AsOfPicker};
 use self::column::Column;
 use super::new_record::NewButton;
 use crate::domain::ops::{move_risk, MoveRisk};
-use crate::domain::{Directory, DocId, OpportunityStatus, OpportunityView, RecordKind, RecordView, StageId, UserId};
+use crate::domain::{
+    Directory, DocId, OpportunityStatus, OpportunityView, RecordKind, RecordView, StageId, Timestamp, UserId,
+};
 use crate::i18n::{I18n, K};
 use crate::ui::components::confirm::{Action, Ask, Confirm};
 use crate::ui::components::ctx::{date_input_value, Ctx};
@@ -97,6 +101,11 @@ pub fn BoardPage() -> impl IntoView {
     let filters = RwSignal::new(Filters::default());
     let show_closed = RwSignal::new(false);
     let dragging = RwSignal::new(None::<DocId>);
+    // The time the board shows (`None`: now) and its deals then, worked out on the device.
+    let at = RwSignal::new(None::<Timestamp>);
+    let then = deals_then(ctx, at);
+    let frozen = Signal::derive(move || at.get().is_some());
+    let working = Signal::derive(move || at.get().is_some() && then.with(Option::is_none));
 
     // Stage id → the filtered deals in it (active ones, plus won deals in the won column); lost and closed
     // deals go to the extra closed column (shown on demand).
@@ -110,21 +119,30 @@ pub fn BoardPage() -> impl IntoView {
             .chain([StageId::new(CLOSED_COLUMN)])
             .map(|s| (s, Vec::new()))
             .collect();
-        opps.with(|vs| {
-            for v in vs {
-                let RecordView::Opportunity(o) = v else { continue };
-                if o.base.archived.is_some() || !passes(o, &f, &dir) {
-                    continue;
-                }
-                let column = match o.base.status {
-                    OpportunityStatus::Active | OpportunityStatus::Won => o.base.stage.clone(),
-                    OpportunityStatus::Lost | OpportunityStatus::Closed => StageId::new(CLOSED_COLUMN),
-                };
-                if let Some((_, col)) = cols.iter_mut().find(|(s, _)| *s == column) {
-                    col.push(o.clone());
-                }
+        let mut place = |o: &OpportunityView| {
+            if o.base.archived.is_some() || !passes(o, &f, &dir) {
+                return;
             }
-        });
+            let column = match o.base.status {
+                OpportunityStatus::Active | OpportunityStatus::Won => o.base.stage.clone(),
+                OpportunityStatus::Lost | OpportunityStatus::Closed => StageId::new(CLOSED_COLUMN),
+            };
+            if let Some((_, col)) = cols.iter_mut().find(|(s, _)| *s == column) {
+                col.push(o.clone());
+            }
+        };
+        // As of a time: the deals then (none while they are worked out); else the deals now.
+        if at.get().is_some() {
+            then.with(|t| t.iter().flatten().for_each(&mut place));
+        } else {
+            opps.with(|vs| {
+                vs.iter().for_each(|v| {
+                    if let RecordView::Opportunity(o) = v {
+                        place(o)
+                    }
+                })
+            });
+        }
         for (_, col) in &mut cols {
             col.sort_by_key(|o| (o.base.expected_close.map_or(i64::MAX, |t| t.millis()), o.base.name.clone()));
         }
@@ -194,6 +212,7 @@ pub fn BoardPage() -> impl IntoView {
                         <input type="checkbox" prop:checked=move || show_closed.get() on:change=move |e| show_closed.set(event_target_checked(&e)) />
                         <span>{move || i18n.t(K::ShowClosed)}</span>
                     </label>
+                    <AsOfPicker at=at />
                     <select
                         aria-label=move || i18n.t(K::CloseMonth)
                         on:change=move |e| filters.update(|f| f.month = event_target_value(&e))
@@ -212,6 +231,7 @@ pub fn BoardPage() -> impl IntoView {
                     </select>
                 </div>
             </header>
+            <AsOfBanner at=at working=working />
             <div class="board" tabindex="0" role="region" aria-label=move || i18n.t(K::Pipeline)>
                 {move || {
                     let dir = ctx.directory().get().unwrap_or_default();
@@ -231,6 +251,7 @@ pub fn BoardPage() -> impl IntoView {
                                     name=name.clone()
                                     deals=deals
                                     dragging=dragging
+                                    frozen=frozen
                                     on_drop=Callback::new(move |id: DocId| {
                                         let found = opps.with_untracked(|vs| {
                                             vs.iter().find_map(|v| match v {
@@ -257,6 +278,7 @@ pub fn BoardPage() -> impl IntoView {
                             columns.with(|c| c.iter().find(|(s, _)| s.as_str() == CLOSED_COLUMN).map(|(_, d)| d.clone()).unwrap_or_default())
                         })
                         dragging=dragging
+                        frozen=frozen
                         on_drop=Callback::new(|_: DocId| {})
                     />
                 </Show>

@@ -3,8 +3,10 @@
 
 mod activity;
 mod archive;
+mod as_of;
 mod erase;
 mod history;
+pub(crate) mod values;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -12,6 +14,7 @@ use leptos_router::hooks::use_params_map;
 
 use activity::ActivityDetail;
 use archive::ArchiveControls;
+use as_of::{AsOfControl, AsOfView};
 pub use erase::{pii_erased, PiiErasure};
 use history::RecordHistory;
 
@@ -99,6 +102,9 @@ fn RecordBody(id: DocId) -> impl IntoView {
     let kind = Memo::new(move |_| rec.with(|r| r.as_ref().map(|v| v.kind())));
     let title = move || rec.with(|r| r.as_ref().map(|v| v.title().to_string()).unwrap_or_default());
     let id_body = id.clone();
+    let id_then = id.clone();
+    // The time the page shows the record as of (`None`: now, editable).
+    let as_of = RwSignal::new(None::<crate::domain::Timestamp>);
     view! {
         <article class="record">
             <Show when=move || kind.get().is_some() fallback=|| view! { <Missing /> }>
@@ -112,7 +118,9 @@ fn RecordBody(id: DocId) -> impl IntoView {
                 </header>
                 {
                     let id = id_body.clone();
+                    let then = id_then.clone();
                     move || match kind.get() {
+                        Some(_) if as_of.get().is_some() => view! { <AsOfView id=then.clone() at=as_of /> }.into_any(),
                         Some(RecordKind::Opportunity) => view! { <OpportunityDetail id=id.clone() /> }.into_any(),
                         Some(RecordKind::Customer) => view! { <CustomerDetail id=id.clone() /> }.into_any(),
                         Some(RecordKind::Lead) => view! { <LeadDetail id=id.clone() /> }.into_any(),
@@ -121,6 +129,7 @@ fn RecordBody(id: DocId) -> impl IntoView {
                         None => ().into_any(),
                     }
                 }
+                <AsOfControl at=as_of />
                 <RecordHistory id=id.clone() />
             </Show>
         </article>

@@ -19,6 +19,8 @@ pub(super) fn Column(
     name: String,
     deals: Memo<Vec<OpportunityView>>,
     dragging: RwSignal<Option<DocId>>,
+    /// The board shows a past time: nothing moves.
+    frozen: Signal<bool>,
     on_drop: Callback<DocId>,
 ) -> impl IntoView {
     let i18n = I18n::use_i18n();
@@ -38,6 +40,9 @@ pub(super) fn Column(
             class:drop-target=move || over.get()
             aria-labelledby=labelled_by
             on:dragover=move |e| {
+                if frozen.get_untracked() {
+                    return;
+                }
                 e.prevent_default();
                 over.set(true);
             }
@@ -51,7 +56,7 @@ pub(super) fn Column(
                     .and_then(|s| DocId::parse(&s).ok())
                     .or_else(|| dragging.get_untracked());
                 dragging.set(None);
-                if let Some(id) = id {
+                if let Some(id) = id.filter(|_| !frozen.get_untracked()) {
                     on_drop.run(id);
                 }
             }
@@ -78,7 +83,7 @@ pub(super) fn Column(
                         .get()
                         .into_iter()
                         .take(shown.get())
-                        .map(|o| view! { <Card deal=o dragging=dragging /> })
+                        .map(|o| view! { <Card deal=o dragging=dragging frozen=frozen /> })
                         .collect_view()
                 }}
             </ul>
@@ -92,7 +97,7 @@ pub(super) fn Column(
 }
 
 #[component]
-fn Card(deal: OpportunityView, dragging: RwSignal<Option<DocId>>) -> impl IntoView {
+fn Card(deal: OpportunityView, dragging: RwSignal<Option<DocId>>, frozen: Signal<bool>) -> impl IntoView {
     let i18n = I18n::use_i18n();
     let ctx = Ctx::use_ctx();
     // A card is rebuilt when its deal changes; what it reads here need not be tracked.
@@ -121,7 +126,7 @@ fn Card(deal: OpportunityView, dragging: RwSignal<Option<DocId>>) -> impl IntoVi
     view! {
         <li
             class="card deal"
-            draggable=movable.then_some("true")
+            draggable=move || (movable && !frozen.get()).then_some("true")
             on:dragstart=move |e| {
                 if let Some(dt) = e.data_transfer() {
                     let _ = dt.set_data("text/plain", id.as_str());
@@ -139,16 +144,17 @@ fn Card(deal: OpportunityView, dragging: RwSignal<Option<DocId>>) -> impl IntoVi
             </p>
             <p class="card-line muted">
                 <span>{owner.unwrap_or_else(|| i18n.t(K::Unassigned).to_string())}</span>
-                {(deal.base.status == OpportunityStatus::Active)
+                // Counted from now: not shown on the board as of a past time.
+                {move || (deal.base.status == OpportunityStatus::Active && !frozen.get())
                     .then(|| view! { <span>{move || format!("{days} {}", i18n.plural(days as usize, K::DayInStage, K::DaysInStage))}</span> })}
             </p>
             {decided.map(|s| {
                 let class = format!("badge badge-{}", s.as_str());
                 view! { <span class=class>{status_text(i18n, s.as_str())}</span> }
             })}
-            {overdue.then(|| view! { <span class="badge badge-overdue">{move || i18n.t(K::FollowUpOverdue)}</span> })}
-            {movable
-                .then(|| {
+            {move || (overdue && !frozen.get()).then(|| view! { <span class="badge badge-overdue">{move || i18n.t(K::FollowUpOverdue)}</span> })}
+            {move || {
+                (movable && !frozen.get()).then(|| {
                     let name = move_label.clone();
                     let deal = deal_for_move.clone();
                     let current = current.clone();
@@ -181,7 +187,8 @@ fn Card(deal: OpportunityView, dragging: RwSignal<Option<DocId>>) -> impl IntoVi
                             }}
                         </select>
                     }
-                })}
+                })
+            }}
         </li>
     }
 }
