@@ -61,6 +61,11 @@ pub fn field_label(i18n: I18n, field: &str, dir: Option<&Directory>) -> String {
         "tier" => Some(K::Tier),
         "tags" => Some(K::Tags),
         "title" => Some(K::Title),
+        "subject" => Some(K::Subject),
+        "outcome" => Some(K::Outcome),
+        "at" => Some(K::When),
+        "next_step" => Some(K::NextStep),
+        "next_step_at" => Some(K::NextStepDue),
         _ => None,
     };
     if let Some(k) = k {

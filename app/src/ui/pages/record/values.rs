@@ -41,7 +41,7 @@ pub(crate) fn label(ctx: Ctx, i18n: I18n, field: &str) -> String {
 
 /// Whether a number in `field` is a time (the documents keep times as milliseconds).
 fn is_time(field: &str) -> bool {
-    field.ends_with("_at") || field.ends_with("_close") || field.contains("date") || field == "due"
+    field.ends_with("_at") || field.ends_with("_close") || field.contains("date") || field == "due" || field == "at"
 }
 
 /// A value of the document's plain JSON, as a person reads it.
