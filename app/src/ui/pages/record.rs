@@ -3,7 +3,7 @@
 
 mod activity;
 mod archive;
-mod as_of;
+pub(crate) mod as_of;
 mod erase;
 mod history;
 pub(crate) mod values;

@@ -10,7 +10,8 @@ use leptos::prelude::*;
 
 use crate::domain::{DocId, OpportunityView, RecordKind, Timestamp};
 use crate::i18n::{I18n, K};
-use crate::ui::components::ctx::{datetime_input_value, now, parse_datetime_input, Ctx};
+use crate::ui::components::ctx::Ctx;
+use crate::ui::pages::record::as_of::AsOfInput;
 use crate::ui::pages::record::values::date_time;
 
 /// The deals as of the chosen time, or `None` while now (or while working it out).
@@ -47,18 +48,7 @@ pub(super) fn deals_then(ctx: Ctx, at: RwSignal<Option<Timestamp>>) -> RwSignal<
 /// The "As of" control in the board's header.
 #[component]
 pub(super) fn AsOfPicker(at: RwSignal<Option<Timestamp>>) -> impl IntoView {
-    let i18n = I18n::use_i18n();
-    view! {
-        <label class="field-label as-of-pick">
-            <span>{move || i18n.t(K::AsOf)}</span>
-            <input
-                type="datetime-local"
-                prop:value=move || at.get().map(datetime_input_value).unwrap_or_default()
-                max=move || datetime_input_value(now())
-                on:change=move |ev| at.set(parse_datetime_input(&event_target_value(&ev)))
-            />
-        </label>
-    }
+    view! { <AsOfInput at=at label=K::AsOf class="field-label as-of-pick" /> }
 }
 
 /// The banner over the board while it shows a past time.

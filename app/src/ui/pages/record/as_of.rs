@@ -21,6 +21,24 @@ enum Then {
     Failed(String),
 }
 
+/// A date-and-time input bound to `at`, labelled `label`, never later than now (the record's card and the
+/// board's header).
+#[component]
+pub fn AsOfInput(at: RwSignal<Option<Timestamp>>, label: K, class: &'static str) -> impl IntoView {
+    let i18n = I18n::use_i18n();
+    view! {
+        <label class=class>
+            <span>{move || i18n.t(label)}</span>
+            <input
+                type="datetime-local"
+                prop:value=move || at.get().map(datetime_input_value).unwrap_or_default()
+                max=move || datetime_input_value(now())
+                on:change=move |ev| at.set(parse_datetime_input(&event_target_value(&ev)))
+            />
+        </label>
+    }
+}
+
 /// The "As of" card: pick a time to see the record then; "Back to now" clears it.
 #[component]
 pub fn AsOfControl(at: RwSignal<Option<Timestamp>>) -> impl IntoView {
@@ -29,15 +47,7 @@ pub fn AsOfControl(at: RwSignal<Option<Timestamp>>) -> impl IntoView {
         <section class="card as-of-control" aria-labelledby="as-of-heading">
             <h2 id="as-of-heading">{move || i18n.t(K::AsOf)}</h2>
             <div class="as-of-row">
-                <label class="field-label">
-                    <span>{move || i18n.t(K::AsOfPick)}</span>
-                    <input
-                        type="datetime-local"
-                        prop:value=move || at.get().map(datetime_input_value).unwrap_or_default()
-                        max=move || datetime_input_value(now())
-                        on:change=move |ev| at.set(parse_datetime_input(&event_target_value(&ev)))
-                    />
-                </label>
+                <AsOfInput at=at label=K::AsOfPick class="field-label" />
                 <Show when=move || at.get().is_some()>
                     <button type="button" class="secondary" on:click=move |_| at.set(None)>
                         {move || i18n.t(K::AsOfBack)}
